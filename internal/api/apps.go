@@ -1,0 +1,116 @@
+package api
+
+import (
+	"net/http"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"pinpointd/internal/pinpoint"
+)
+
+// arn is the ARN of an application, as Pinpoint forms it.
+func (s *Server) arn(account, appID string) string {
+	return "arn:aws:mobiletargeting:" + s.region + ":" + account + ":apps/" + appID
+}
+
+func (s *Server) appResponse(a pinpoint.App) pinpoint.ApplicationResponse {
+	tags := a.Tags
+	if tags == nil {
+		tags = map[string]string{}
+	}
+	return pinpoint.ApplicationResponse{Arn: s.arn(a.Account, a.ID), ID: a.ID, Name: a.Name, Tags: tags, CreationDate: a.CreationDate}
+}
+
+func (s *Server) createApp(r *request) (int, any, error) {
+	var in pinpoint.CreateApplicationRequest
+	if err := decode(r.body, &in); err != nil {
+		return 0, nil, err
+	}
+	if in.Name == nil || strings.TrimSpace(*in.Name) == "" {
+		return 0, nil, pinpoint.BadRequest("Name is required")
+	}
+	if err := validateTags(in.Tags, 0); err != nil {
+		return 0, nil, err
+	}
+	app := pinpoint.App{
+		ID:           s.newID(),
+		Account:      r.principal.Account,
+		Name:         *in.Name,
+		CreationDate: pinpoint.FormatTime(s.now()),
+		Tags:         in.Tags,
+	}
+	if err := s.store.CreateApp(r.ctx, app); err != nil {
+		return 0, nil, err
+	}
+	return http.StatusCreated, s.appResponse(app), nil
+}
+
+func (s *Server) getApp(r *request) (int, any, error) {
+	a, err := s.store.GetApp(r.ctx, r.principal.Account, r.labels["app"])
+	if err != nil {
+		return 0, nil, err
+	}
+	return http.StatusOK, s.appResponse(a), nil
+}
+
+func (s *Server) getApps(r *request) (int, any, error) {
+	size, err := pageSize(r.http.URL.Query().Get("page-size"))
+	if err != nil {
+		return 0, nil, err
+	}
+	after := r.http.URL.Query().Get("token")
+	apps, err := s.store.ListApps(r.ctx, r.principal.Account, after, size+1)
+	if err != nil {
+		return 0, nil, err
+	}
+	out := pinpoint.ApplicationsResponse{Item: make([]pinpoint.ApplicationResponse, 0, len(apps))}
+	if len(apps) > size {
+		apps = apps[:size]
+		out.NextToken = apps[size-1].ID
+	}
+	for _, a := range apps {
+		out.Item = append(out.Item, s.appResponse(a))
+	}
+	return http.StatusOK, out, nil
+}
+
+// pageSize parses the page-size query parameter.
+func pageSize(v string) (int, error) {
+	if v == "" {
+		return pinpoint.DefaultPageSize, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 1 || n > pinpoint.MaxPageSize {
+		return 0, pinpoint.BadRequest("page-size %q must be a whole number from 1 to %d", v, pinpoint.MaxPageSize)
+	}
+	return n, nil
+}
+
+func (s *Server) deleteApp(r *request) (int, any, error) {
+	a, err := s.store.DeleteApp(r.ctx, r.principal.Account, r.labels["app"])
+	if err != nil {
+		return 0, nil, err
+	}
+	return http.StatusOK, s.appResponse(a), nil
+}
+
+// validateTags checks tags against the TagsModel limits; existing is how many tags the resource
+// keeps besides these.
+func validateTags(tags map[string]string, existing int) error {
+	if n := len(tags) + existing; n > pinpoint.MaxTags {
+		return pinpoint.BadRequest("tags: a resource may have at most %d tags; this would give it %d", pinpoint.MaxTags, n)
+	}
+	for k, v := range tags {
+		if n := utf8.RuneCountInString(k); n == 0 || n > pinpoint.MaxTagKeyLen {
+			return pinpoint.BadRequest("tags: key %q must be 1 to %d characters long", k, pinpoint.MaxTagKeyLen)
+		}
+		if strings.HasPrefix(strings.ToLower(k), "aws:") {
+			return pinpoint.BadRequest("tags: key %q must not start with \"aws:\"", k)
+		}
+		if n := utf8.RuneCountInString(v); n > pinpoint.MaxTagValueLen {
+			return pinpoint.BadRequest("tags: value of key %q is %d characters long; the limit is %d", k, n, pinpoint.MaxTagValueLen)
+		}
+	}
+	return nil
+}

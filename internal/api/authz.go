@@ -1,0 +1,72 @@
+package api
+
+import (
+	"strings"
+
+	"pinpointd/internal/pinpoint"
+)
+
+// authorize checks the principal's allow-list for op. Denials carry AWS's message form.
+func (s *Server) authorize(r *request, op string) error {
+	if len(r.principal.Allow) == 0 {
+		return nil
+	}
+	action := "mobiletargeting:" + op
+	for _, pat := range r.principal.Allow {
+		if actionMatches(pat, action) {
+			return nil
+		}
+	}
+	return pinpoint.Errorf(pinpoint.CodeAccessDenied, "User: arn:aws:iam::%s:user/%s is not authorized to perform: %s on resource: %s",
+		r.principal.Account, r.principal.AccessKeyID, action, s.resource(r))
+}
+
+// actionMatches matches an IAM-style action pattern: "*" anywhere matches any run of characters;
+// the comparison ignores case, as IAM's does.
+func actionMatches(pattern, action string) bool {
+	pattern, action = strings.ToLower(pattern), strings.ToLower(action)
+	parts := strings.Split(pattern, "*")
+	if len(parts) == 1 {
+		return pattern == action
+	}
+	if !strings.HasPrefix(action, parts[0]) {
+		return false
+	}
+	action = action[len(parts[0]):]
+	for _, p := range parts[1 : len(parts)-1] {
+		i := strings.Index(action, p)
+		if i < 0 {
+			return false
+		}
+		action = action[i+len(p):]
+	}
+	return strings.HasSuffix(action, parts[len(parts)-1])
+}
+
+// resource is the ARN of what the request acts on, as IAM names it in denials.
+func (s *Server) resource(r *request) string {
+	if arn, ok := r.labels["arn"]; ok {
+		return arn
+	}
+	app, ok := r.labels["app"]
+	if !ok {
+		return "arn:aws:mobiletargeting:" + s.region + ":" + r.principal.Account + ":apps"
+	}
+	arn := s.arn(r.principal.Account, app)
+	switch {
+	case r.labels["endpoint"] != "":
+		return arn + "/endpoints/" + r.labels["endpoint"]
+	case r.labels["user"] != "":
+		return arn + "/users/" + r.labels["user"]
+	case r.labels["type"] != "":
+		return arn + "/attributes/" + r.labels["type"]
+	}
+	path := rawPath(r.http)
+	switch {
+	case strings.HasSuffix(path, "/events"):
+		return arn + "/events"
+	case strings.HasSuffix(path, "/endpoints"):
+		return arn + "/endpoints"
+	}
+	return arn
+}

@@ -1,0 +1,91 @@
+package api
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"pinpointd/internal/pinpoint"
+	"pinpointd/internal/store"
+)
+
+// statusOf is the one table from wire error code to HTTP status.
+var statusOf = map[string]int{
+	pinpoint.CodeBadRequest:          http.StatusBadRequest,
+	pinpoint.CodeNotFound:            http.StatusNotFound,
+	pinpoint.CodeMethodNotAllowed:    http.StatusMethodNotAllowed,
+	pinpoint.CodePayloadTooLarge:     http.StatusRequestEntityTooLarge,
+	pinpoint.CodeTooManyRequests:     http.StatusTooManyRequests,
+	pinpoint.CodeInternal:            http.StatusInternalServerError,
+	pinpoint.CodeForbidden:           http.StatusForbidden,
+	pinpoint.CodeAccessDenied:        http.StatusForbidden,
+	pinpoint.CodeConflict:            http.StatusConflict,
+	pinpoint.CodeMissingAuthToken:    http.StatusForbidden,
+	pinpoint.CodeIncompleteSignature: http.StatusForbidden,
+	pinpoint.CodeInvalidSignature:    http.StatusForbidden,
+	pinpoint.CodeUnrecognizedClient:  http.StatusForbidden,
+}
+
+// retryAfter marks an error that tells the client when to come back (throttling).
+type retryAfter struct {
+	err     *pinpoint.Error
+	seconds int
+}
+
+func (e *retryAfter) Error() string { return e.err.Error() }
+func (e *retryAfter) Unwrap() error { return e.err }
+
+// toWire turns any error into a wire error. Store sentinels become NotFoundException; anything
+// without a code becomes InternalServerErrorException with a generic message (internal=true: the
+// caller logs the cause).
+func toWire(err error) (e *pinpoint.Error, internal bool) {
+	switch {
+	case errors.As(err, &e):
+		if _, ok := statusOf[e.Code]; ok {
+			return e, false
+		}
+	case errors.Is(err, store.ErrAppNotFound):
+		return notFound(err, store.ErrAppNotFound, "application"), false
+	case errors.Is(err, store.ErrEndpointNotFound):
+		return notFound(err, store.ErrEndpointNotFound, "endpoint"), false
+	case errors.Is(err, store.ErrUserNotFound):
+		return notFound(err, store.ErrUserNotFound, "user"), false
+	case errors.Is(err, store.ErrUnavailable):
+		return pinpoint.Errorf(pinpoint.CodeInternal, "The service is temporarily unavailable; retry the request."), true
+	case errors.Is(err, context.DeadlineExceeded):
+		return pinpoint.Errorf(pinpoint.CodeInternal, "The request timed out; retry the request."), true
+	}
+	return pinpoint.Errorf(pinpoint.CodeInternal, "Internal server error."), true
+}
+
+// notFound renders a store's not-found error, built as fmt.Errorf("%w: id", sentinel).
+func notFound(err, sentinel error, what string) *pinpoint.Error {
+	if _, id, ok := strings.Cut(err.Error(), sentinel.Error()+": "); ok {
+		return pinpoint.Errorf(pinpoint.CodeNotFound, "Resource not found: %s '%s'", what, id)
+	}
+	return pinpoint.Errorf(pinpoint.CodeNotFound, "Resource not found: %s", what)
+}
+
+// writeError is the only place an error becomes a response.
+func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) int {
+	e, internal := toWire(err)
+	rid := requestID(r.Context())
+	if internal {
+		s.log.Error("request failed", "request_id", rid, "op", operation(r.Context()), "err", err)
+	}
+	status := statusOf[e.Code]
+	h := w.Header()
+	h.Set("Content-Type", "application/json")
+	h.Set("x-amzn-ErrorType", e.Code)
+	var ra *retryAfter
+	if errors.As(err, &ra) {
+		h.Set("Retry-After", strconv.Itoa(ra.seconds))
+	}
+	body, _ := json.Marshal(pinpoint.MessageBody{Message: e.Message, RequestID: rid})
+	w.WriteHeader(status)
+	w.Write(body)
+	return status
+}

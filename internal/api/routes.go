@@ -1,0 +1,36 @@
+package api
+
+import (
+	"strings"
+
+	"pinpointd/internal/pinpoint"
+)
+
+// routeTable is every operation pinpointd serves: AWS name, method, path, body limit, handler.
+func (s *Server) routeTable() []route {
+	const body = pinpoint.MaxRequestBytes
+	r := func(op, method, path string, maxBody int64, h handlerFunc) route {
+		return route{op: op, method: method, pattern: strings.Split(strings.TrimPrefix(path, "/"), "/"), maxBody: maxBody, handle: h}
+	}
+	return []route{
+		r("CreateApp", "POST", "/v1/apps", body, s.createApp),
+		r("GetApps", "GET", "/v1/apps", body, s.getApps),
+		r("GetApp", "GET", "/v1/apps/{app}", body, s.getApp),
+		r("DeleteApp", "DELETE", "/v1/apps/{app}", body, s.deleteApp),
+
+		r("UpdateEndpoint", "PUT", "/v1/apps/{app}/endpoints/{endpoint}", body, s.updateEndpoint),
+		r("GetEndpoint", "GET", "/v1/apps/{app}/endpoints/{endpoint}", body, s.getEndpoint),
+		r("DeleteEndpoint", "DELETE", "/v1/apps/{app}/endpoints/{endpoint}", body, s.deleteEndpoint),
+		r("UpdateEndpointsBatch", "PUT", "/v1/apps/{app}/endpoints", body, s.updateEndpointsBatch),
+
+		r("GetUserEndpoints", "GET", "/v1/apps/{app}/users/{user}", body, s.getUserEndpoints),
+		r("DeleteUserEndpoints", "DELETE", "/v1/apps/{app}/users/{user}", body, s.deleteUserEndpoints),
+
+		r("PutEvents", "POST", "/v1/apps/{app}/events", pinpoint.MaxEventsBodyBytes, s.putEvents),
+		r("RemoveAttributes", "PUT", "/v1/apps/{app}/attributes/{type}", body, s.removeAttributes),
+
+		r("TagResource", "POST", "/v1/tags/{arn}", body, s.tagResource),
+		r("UntagResource", "DELETE", "/v1/tags/{arn}", body, s.untagResource),
+		r("ListTagsForResource", "GET", "/v1/tags/{arn}", body, s.listTagsForResource),
+	}
+}

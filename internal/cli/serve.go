@@ -1,0 +1,259 @@
+package cli
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"pinpointd/internal/api"
+	"pinpointd/internal/store"
+	"pinpointd/internal/store/postgres"
+	"pinpointd/internal/store/sqlite"
+)
+
+// Options configure a server. The zero value of each field but Store and Addr is usable.
+type Options struct {
+	Addr        string // listen address; "127.0.0.1:0" picks a free port
+	Store       string // "sqlite:PATH" or "postgres://…"
+	Region      string
+	AccessKeyID string // root key of Account; empty: generate one on first start
+	SecretKey   string
+	Account     string
+	MaxSkew     time.Duration
+	// RateLimit is requests per second allowed per account and operation; 0 disables limiting.
+	RateLimit float64
+	// RateBurst is the bucket size; 0 means max(1, RateLimit).
+	RateBurst int
+	Log       *slog.Logger
+	// Out receives the one-time message with a generated root key.
+	Out io.Writer
+}
+
+// Instance is a running server.
+type Instance struct {
+	Store    store.Store
+	API      *api.Server
+	http     *http.Server
+	listener net.Listener
+	served   chan error
+	log      *slog.Logger
+}
+
+// OpenStore opens the backend a DSN names: "sqlite:PATH" (or a bare path) or "postgres://…".
+func OpenStore(ctx context.Context, dsn string, log *slog.Logger) (store.Store, error) {
+	switch {
+	case strings.HasPrefix(dsn, "postgres://"), strings.HasPrefix(dsn, "postgresql://"):
+		return postgres.Open(ctx, dsn, log)
+	case strings.HasPrefix(dsn, "sqlite://"):
+		return sqlite.Open(ctx, strings.TrimPrefix(dsn, "sqlite://"), log)
+	case strings.HasPrefix(dsn, "sqlite:"):
+		return sqlite.Open(ctx, strings.TrimPrefix(dsn, "sqlite:"), log)
+	case strings.Contains(dsn, "://"):
+		return nil, fmt.Errorf("unsupported store %q: use sqlite:PATH or postgres://", dsn)
+	}
+	return sqlite.Open(ctx, dsn, log)
+}
+
+// Start opens the store, makes sure a root key exists, and starts serving on o.Addr.
+func Start(ctx context.Context, o Options) (*Instance, error) {
+	if o.Log == nil {
+		o.Log = slog.New(slog.DiscardHandler)
+	}
+	if o.Out == nil {
+		o.Out = io.Discard
+	}
+	if o.Account == "" {
+		o.Account = defaultAccount
+	}
+	if o.Region == "" {
+		o.Region = defaultRegion
+	}
+	st, err := OpenStore(ctx, o.Store, o.Log)
+	if err != nil {
+		return nil, err
+	}
+	if err := ensureRootKey(ctx, st, o); err != nil {
+		st.Close()
+		return nil, err
+	}
+	cfg := api.Config{
+		Store:  st,
+		Auth:   api.NewKeyAuth(api.KeyAuthConfig{Store: st, MaxSkew: o.MaxSkew}),
+		Region: o.Region,
+		Log:    o.Log,
+	}
+	if o.RateLimit > 0 {
+		cfg.Limiter = newLimiter(o.RateLimit, o.RateBurst).allow
+	}
+	srv := api.New(cfg)
+	if s, ok := st.(*sqlite.Store); ok {
+		s.CommitObserver = srv.ObserveCommit
+	}
+	ln, err := net.Listen("tcp", o.Addr)
+	if err != nil {
+		st.Close()
+		return nil, fmt.Errorf("listen on %s: %w", o.Addr, err)
+	}
+	inst := &Instance{
+		Store: st,
+		API:   srv,
+		http: &http.Server{
+			Handler:           srv,
+			ReadHeaderTimeout: 10 * time.Second,
+			ReadTimeout:       60 * time.Second,
+			IdleTimeout:       120 * time.Second,
+			MaxHeaderBytes:    64 << 10,
+			ErrorLog:          slog.NewLogLogger(o.Log.Handler(), slog.LevelWarn),
+		},
+		listener: ln,
+		served:   make(chan error, 1),
+		log:      o.Log,
+	}
+	go func() { inst.served <- inst.http.Serve(ln) }()
+	o.Log.Info("serving", "addr", ln.Addr().String(), "store", redact(o.Store), "region", o.Region)
+	return inst, nil
+}
+
+// Addr is the address the server listens on.
+func (i *Instance) Addr() string { return i.listener.Addr().String() }
+
+// URL is the server's base URL.
+func (i *Instance) URL() string { return "http://" + i.Addr() }
+
+// Close stops accepting requests, lets in-flight ones finish (until ctx ends), then closes the store.
+func (i *Instance) Close(ctx context.Context) error {
+	err := i.http.Shutdown(ctx)
+	if err != nil {
+		i.http.Close()
+	}
+	return errors.Join(err, i.Store.Close())
+}
+
+// Done is closed-over by serve: it reports the Serve error if the listener fails.
+func (i *Instance) Done() <-chan error { return i.served }
+
+// ensureRootKey stores the configured root key, or generates and prints one when no key exists.
+func ensureRootKey(ctx context.Context, st store.Store, o Options) error {
+	if (o.AccessKeyID == "") != (o.SecretKey == "") {
+		return errors.New("PINPOINTD_ACCESS_KEY_ID and PINPOINTD_SECRET_ACCESS_KEY must be set together")
+	}
+	if o.AccessKeyID != "" {
+		k, err := st.GetKey(ctx, o.AccessKeyID)
+		switch {
+		case errors.Is(err, store.ErrKeyNotFound):
+			err := st.PutKey(ctx, store.Key{AccessKeyID: o.AccessKeyID, Secret: o.SecretKey, Account: o.Account, Created: time.Now()})
+			if errors.Is(err, store.ErrExists) {
+				return nil // another process stored it first
+			}
+			return err
+		case err != nil:
+			return err
+		case k.Secret != o.SecretKey || k.Account != o.Account:
+			return fmt.Errorf("access key %s is stored with another secret or account; revoke it with 'pinpointd keys revoke' or choose another key ID", o.AccessKeyID)
+		case k.Revoked:
+			return fmt.Errorf("access key %s has been revoked", o.AccessKeyID)
+		}
+		return nil
+	}
+	keys, err := st.ListKeys(ctx)
+	if err != nil || len(keys) > 0 {
+		return err
+	}
+	k := newKey(o.Account, nil)
+	if err := st.PutKey(ctx, k); err != nil {
+		return err
+	}
+	fmt.Fprintf(o.Out, "Created a root access key for account %s. It is shown only this once:\n  AWS_ACCESS_KEY_ID=%s\n  AWS_SECRET_ACCESS_KEY=%s\n", k.Account, k.AccessKeyID, k.Secret)
+	return nil
+}
+
+const keyIDAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
+
+// newKey generates an access key: an ID in AWS's form (AKIA + 16 characters) and a 40-character secret.
+func newKey(account string, allow []string) store.Key {
+	id := make([]byte, 16)
+	rand.Read(id)
+	for i, b := range id {
+		id[i] = keyIDAlphabet[int(b)%len(keyIDAlphabet)]
+	}
+	const secretAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+	secret := make([]byte, 40)
+	rand.Read(secret)
+	for i, b := range secret {
+		secret[i] = secretAlphabet[int(b)%len(secretAlphabet)]
+	}
+	return store.Key{AccessKeyID: "AKIA" + string(id), Secret: string(secret), Account: account, Allow: allow, Created: time.Now().UTC()}
+}
+
+// redact hides a password in a DSN for logging.
+func redact(dsn string) string {
+	at := strings.Index(dsn, "@")
+	scheme := strings.Index(dsn, "://")
+	if at < 0 || scheme < 0 || at < scheme {
+		return dsn
+	}
+	userinfo := dsn[scheme+3 : at]
+	if user, _, ok := strings.Cut(userinfo, ":"); ok {
+		return dsn[:scheme+3] + user + ":***" + dsn[at:]
+	}
+	return dsn
+}
+
+func serveCmd(ctx context.Context, args []string, env func(string) string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var o Options
+	fs.StringVar(&o.Addr, "addr", envOr(env, "PINPOINTD_ADDR", "127.0.0.1:8080"), "listen address (env PINPOINTD_ADDR)")
+	fs.StringVar(&o.Store, "store", envOr(env, "PINPOINTD_STORE", defaultStore), "sqlite:PATH or postgres://… (env PINPOINTD_STORE)")
+	fs.StringVar(&o.Region, "region", envOr(env, "PINPOINTD_REGION", defaultRegion), "region used in ARNs (env PINPOINTD_REGION)")
+	fs.DurationVar(&o.MaxSkew, "max-skew", envDuration(env, "PINPOINTD_MAX_SKEW", 15*time.Minute), "largest accepted clock skew of signed requests (env PINPOINTD_MAX_SKEW)")
+	fs.Float64Var(&o.RateLimit, "rate-limit", envFloat(env, "PINPOINTD_RATE_LIMIT", 0), "requests per second per account and operation; 0 = unlimited (env PINPOINTD_RATE_LIMIT)")
+	fs.IntVar(&o.RateBurst, "rate-burst", int(envFloat(env, "PINPOINTD_RATE_BURST", 0)), "burst size of the rate limit; 0 = the rate (env PINPOINTD_RATE_BURST)")
+	logFormat := fs.String("log-format", envOr(env, "PINPOINTD_LOG_FORMAT", "text"), "text or json (env PINPOINTD_LOG_FORMAT)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	o.AccessKeyID = env("PINPOINTD_ACCESS_KEY_ID")
+	o.SecretKey = env("PINPOINTD_SECRET_ACCESS_KEY")
+	o.Account = envOr(env, "PINPOINTD_ACCOUNT_ID", defaultAccount)
+	o.Log = newLogger(*logFormat, stderr)
+	o.Out = stdout
+
+	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	inst, err := Start(ctx, o)
+	if err != nil {
+		return err
+	}
+	select {
+	case <-ctx.Done():
+		o.Log.Info("shutting down")
+	case err := <-inst.Done():
+		o.Log.Error("server stopped", "err", err)
+	}
+	shutdown, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := inst.Close(shutdown); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	o.Log.Info("stopped")
+	return nil
+}
+
+func newLogger(format string, w io.Writer) *slog.Logger {
+	if format == "json" {
+		return slog.New(slog.NewJSONHandler(w, nil))
+	}
+	return slog.New(slog.NewTextHandler(w, nil))
+}

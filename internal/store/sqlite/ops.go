@@ -1,0 +1,573 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+
+	"modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
+
+	"pinpointd/internal/pinpoint"
+	"pinpointd/internal/store"
+)
+
+// rowQuerier is what reads need: the reader pool or the writer connection.
+type rowQuerier interface {
+	QueryRowContext(ctx context.Context, q string, args ...any) *sql.Row
+}
+
+func (c *conn) QueryRowContext(ctx context.Context, q string, args ...any) *sql.Row {
+	return c.queryRow(ctx, q, args...)
+}
+
+const appColumns = "app_id, account, name, creation_date, tags, excluded"
+
+func scanApp(row interface{ Scan(...any) error }) (pinpoint.App, error) {
+	var a pinpoint.App
+	var tags, excluded string
+	if err := row.Scan(&a.ID, &a.Account, &a.Name, &a.CreationDate, &tags, &excluded); err != nil {
+		return a, err
+	}
+	if err := store.DecodeJSON(tags, &a.Tags); err != nil {
+		return a, err
+	}
+	return a, store.DecodeJSON(excluded, &a.Excluded)
+}
+
+func getApp(ctx context.Context, q rowQuerier, account, appID string) (pinpoint.App, error) {
+	a, err := scanApp(q.QueryRowContext(ctx, "SELECT "+appColumns+" FROM apps WHERE app_id = ? AND account = ?", appID, account))
+	if errors.Is(err, sql.ErrNoRows) {
+		return a, fmt.Errorf("%w: %s", store.ErrAppNotFound, appID)
+	}
+	if err != nil {
+		return a, fmt.Errorf("sqlite: get app: %w", err)
+	}
+	return a, nil
+}
+
+// CreateApp implements store.Store.
+func (s *Store) CreateApp(ctx context.Context, app pinpoint.App) error {
+	tags, err := store.EncodeJSON(orEmpty(app.Tags))
+	if err != nil {
+		return err
+	}
+	excluded, err := store.EncodeJSON(orEmpty(app.Excluded))
+	if err != nil {
+		return err
+	}
+	return s.write(ctx, func(ctx context.Context, c *conn) error {
+		_, err := c.exec(ctx, "INSERT INTO apps ("+appColumns+") VALUES (?, ?, ?, ?, ?, ?)",
+			app.ID, app.Account, app.Name, app.CreationDate, tags, excluded)
+		if isConstraint(err) {
+			return fmt.Errorf("%w: app %s", store.ErrExists, app.ID)
+		}
+		return wrap("create app", err)
+	})
+}
+
+// GetApp implements store.Store.
+func (s *Store) GetApp(ctx context.Context, account, appID string) (pinpoint.App, error) {
+	return getApp(ctx, s.reader, account, appID)
+}
+
+// ListApps implements store.Store.
+func (s *Store) ListApps(ctx context.Context, account, after string, limit int) ([]pinpoint.App, error) {
+	rows, err := s.reader.QueryContext(ctx, "SELECT "+appColumns+" FROM apps WHERE account = ? AND app_id > ? ORDER BY app_id LIMIT ?", account, after, limit)
+	if err != nil {
+		return nil, wrap("list apps", err)
+	}
+	defer rows.Close()
+	var apps []pinpoint.App
+	for rows.Next() {
+		a, err := scanApp(rows)
+		if err != nil {
+			return nil, wrap("list apps", err)
+		}
+		apps = append(apps, a)
+	}
+	return apps, wrap("list apps", rows.Err())
+}
+
+// UpdateApp implements store.Store.
+func (s *Store) UpdateApp(ctx context.Context, account, appID string, fn func(*pinpoint.App) error) (pinpoint.App, error) {
+	var out pinpoint.App
+	err := s.write(ctx, func(ctx context.Context, c *conn) error {
+		a, err := getApp(ctx, c, account, appID)
+		if err != nil {
+			return err
+		}
+		id, acct, created := a.ID, a.Account, a.CreationDate
+		if err := fn(&a); err != nil {
+			return err
+		}
+		a.ID, a.Account, a.CreationDate = id, acct, created
+		tags, err := store.EncodeJSON(orEmpty(a.Tags))
+		if err != nil {
+			return err
+		}
+		excluded, err := store.EncodeJSON(orEmpty(a.Excluded))
+		if err != nil {
+			return err
+		}
+		if _, err := c.exec(ctx, "UPDATE apps SET name = ?, tags = ?, excluded = ? WHERE app_id = ?", a.Name, tags, excluded, a.ID); err != nil {
+			return wrap("update app", err)
+		}
+		out = a
+		return nil
+	})
+	return out, err
+}
+
+// DeleteApp implements store.Store.
+func (s *Store) DeleteApp(ctx context.Context, account, appID string) (pinpoint.App, error) {
+	var out pinpoint.App
+	err := s.write(ctx, func(ctx context.Context, c *conn) error {
+		a, err := getApp(ctx, c, account, appID)
+		if err != nil {
+			return err
+		}
+		for _, table := range []string{"events", "endpoints", "users", "apps"} {
+			if _, err := c.exec(ctx, "DELETE FROM "+table+" WHERE app_id = ?", appID); err != nil {
+				return wrap("delete app", err)
+			}
+		}
+		out = a
+		return nil
+	})
+	return out, err
+}
+
+const endpointSelect = `SELECT e.doc, e.status, e.user_id, COALESCE(u.attrs, '')
+FROM endpoints e LEFT JOIN users u ON u.app_id = e.app_id AND u.user_id = e.user_id AND e.user_id <> ''
+WHERE e.app_id = ? `
+
+func scanEndpoint(row interface{ Scan(...any) error }) (*pinpoint.Endpoint, error) {
+	var doc []byte
+	var status, userID, attrs string
+	if err := row.Scan(&doc, &status, &userID, &attrs); err != nil {
+		return nil, err
+	}
+	e, err := store.DecodeEndpoint(doc, status, userID)
+	if err != nil {
+		return nil, err
+	}
+	if userID != "" {
+		e.User.UserAttributes = nil
+		if err := store.DecodeJSON(attrs, &e.User.UserAttributes); err != nil {
+			return nil, err
+		}
+		if len(e.User.UserAttributes) == 0 {
+			e.User.UserAttributes = nil
+		}
+	}
+	return e, nil
+}
+
+// GetEndpoint implements store.Store.
+func (s *Store) GetEndpoint(ctx context.Context, account, appID, id string) (pinpoint.Endpoint, error) {
+	e, err := scanEndpoint(s.reader.QueryRowContext(ctx, endpointSelect+"AND e.id = ? AND EXISTS (SELECT 1 FROM apps WHERE app_id = ? AND account = ?)", appID, id, appID, account))
+	if errors.Is(err, sql.ErrNoRows) {
+		if _, err := getApp(ctx, s.reader, account, appID); err != nil {
+			return pinpoint.Endpoint{}, err
+		}
+		return pinpoint.Endpoint{}, fmt.Errorf("%w: %s", store.ErrEndpointNotFound, id)
+	}
+	if err != nil {
+		return pinpoint.Endpoint{}, wrap("get endpoint", err)
+	}
+	return *e, nil
+}
+
+// WriteEndpoints implements store.Store. All writes of one call run in one job of the commit loop;
+// the single writer serializes them against every other write.
+func (s *Store) WriteEndpoints(ctx context.Context, account, appID string, writes []store.EndpointWrite, atomic bool) ([]store.WriteResult, error) {
+	results := make([]store.WriteResult, len(writes))
+	err := s.write(ctx, func(ctx context.Context, c *conn) error {
+		clear(results)
+		app, err := getApp(ctx, c, account, appID)
+		if err != nil {
+			return err
+		}
+		tx := &writeTx{c: c, app: appID}
+		for i, w := range writes {
+			if !atomic {
+				if _, err := c.exec(ctx, "SAVEPOINT w"); err != nil {
+					return wrap("savepoint", err)
+				}
+			}
+			e, err := store.ApplyWrite(ctx, tx, &app, w)
+			if err != nil && (atomic || !isDomainErr(err)) {
+				return err
+			}
+			if !atomic {
+				if err != nil {
+					if _, rerr := c.exec(ctx, "ROLLBACK TO w"); rerr != nil {
+						return wrap("rollback to savepoint", rerr)
+					}
+				}
+				if _, err := c.exec(ctx, "RELEASE w"); err != nil {
+					return wrap("release savepoint", err)
+				}
+			}
+			results[i] = store.WriteResult{Endpoint: e, Err: err}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return results, nil
+}
+
+// isDomainErr reports whether err is a refusal of one write (its own fault) rather than a failure
+// of the database, which must abort the whole call.
+func isDomainErr(err error) bool {
+	var pe *pinpoint.Error
+	return errors.As(err, &pe)
+}
+
+// DeleteEndpoint implements store.Store.
+func (s *Store) DeleteEndpoint(ctx context.Context, account, appID, id string) (pinpoint.Endpoint, error) {
+	var out pinpoint.Endpoint
+	err := s.write(ctx, func(ctx context.Context, c *conn) error {
+		if _, err := getApp(ctx, c, account, appID); err != nil {
+			return err
+		}
+		e, err := scanEndpoint(c.queryRow(ctx, endpointSelect+"AND e.id = ?", appID, id))
+		if errors.Is(err, sql.ErrNoRows) {
+			return fmt.Errorf("%w: %s", store.ErrEndpointNotFound, id)
+		}
+		if err != nil {
+			return wrap("delete endpoint", err)
+		}
+		if _, err := c.exec(ctx, "DELETE FROM endpoints WHERE app_id = ? AND id = ?", appID, id); err != nil {
+			return wrap("delete endpoint", err)
+		}
+		if _, err := c.exec(ctx, "DELETE FROM events WHERE app_id = ? AND endpoint_id = ?", appID, id); err != nil {
+			return wrap("delete endpoint", err)
+		}
+		if e.User.UserID != "" {
+			tx := &writeTx{c: c, app: appID}
+			if err := tx.DropUserIfUnused(ctx, e.User.UserID); err != nil {
+				return err
+			}
+		}
+		out = *e
+		return nil
+	})
+	return out, err
+}
+
+func userEndpoints(ctx context.Context, q interface {
+	QueryContext(context.Context, string, ...any) (*sql.Rows, error)
+}, appID, userID string) ([]pinpoint.Endpoint, error) {
+	rows, err := q.QueryContext(ctx, endpointSelect+"AND e.user_id = ? ORDER BY e.id", appID, userID)
+	if err != nil {
+		return nil, wrap("user endpoints", err)
+	}
+	defer rows.Close()
+	var out []pinpoint.Endpoint
+	for rows.Next() {
+		e, err := scanEndpoint(rows)
+		if err != nil {
+			return nil, wrap("user endpoints", err)
+		}
+		out = append(out, *e)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, wrap("user endpoints", err)
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("%w: %s", store.ErrUserNotFound, userID)
+	}
+	return out, nil
+}
+
+func (c *conn) QueryContext(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	return c.query(ctx, q, args...)
+}
+
+// GetUserEndpoints implements store.Store.
+func (s *Store) GetUserEndpoints(ctx context.Context, account, appID, userID string) ([]pinpoint.Endpoint, error) {
+	if _, err := getApp(ctx, s.reader, account, appID); err != nil {
+		return nil, err
+	}
+	return userEndpoints(ctx, s.reader, appID, userID)
+}
+
+// DeleteUserEndpoints implements store.Store.
+func (s *Store) DeleteUserEndpoints(ctx context.Context, account, appID, userID string) ([]pinpoint.Endpoint, error) {
+	var out []pinpoint.Endpoint
+	err := s.write(ctx, func(ctx context.Context, c *conn) error {
+		if _, err := getApp(ctx, c, account, appID); err != nil {
+			return err
+		}
+		eps, err := userEndpoints(ctx, c, appID, userID)
+		if err != nil {
+			return err
+		}
+		if _, err := c.exec(ctx, "DELETE FROM events WHERE app_id = ? AND endpoint_id IN (SELECT id FROM endpoints WHERE app_id = ? AND user_id = ?)", appID, appID, userID); err != nil {
+			return wrap("delete user endpoints", err)
+		}
+		for _, q := range []string{
+			"DELETE FROM endpoints WHERE app_id = ? AND user_id = ?",
+			"DELETE FROM users WHERE app_id = ? AND user_id = ?",
+		} {
+			if _, err := c.exec(ctx, q, appID, userID); err != nil {
+				return wrap("delete user endpoints", err)
+			}
+		}
+		out = eps
+		return nil
+	})
+	return out, err
+}
+
+// ListEvents implements store.Store.
+func (s *Store) ListEvents(ctx context.Context, account, appID, endpointID string) ([]store.Event, error) {
+	if _, err := getApp(ctx, s.reader, account, appID); err != nil {
+		return nil, err
+	}
+	rows, err := s.reader.QueryContext(ctx, "SELECT event_id, event_type, ts, body FROM events WHERE app_id = ? AND endpoint_id = ? ORDER BY event_id", appID, endpointID)
+	if err != nil {
+		return nil, wrap("list events", err)
+	}
+	defer rows.Close()
+	var out []store.Event
+	for rows.Next() {
+		var ev store.Event
+		var ts string
+		if err := rows.Scan(&ev.ID, &ev.Type, &ts, &ev.Body); err != nil {
+			return nil, wrap("list events", err)
+		}
+		ev.Timestamp, _ = time.Parse(time.RFC3339Nano, ts)
+		out = append(out, ev)
+	}
+	return out, wrap("list events", rows.Err())
+}
+
+// writeTx implements store.Tx on the writer connection.
+type writeTx struct {
+	c   *conn
+	app string
+}
+
+func (t *writeTx) Endpoint(ctx context.Context, id string) (*pinpoint.Endpoint, error) {
+	var doc []byte
+	var status, userID string
+	err := t.c.queryRow(ctx, "SELECT doc, status, user_id FROM endpoints WHERE app_id = ? AND id = ?", t.app, id).Scan(&doc, &status, &userID)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, wrap("read endpoint", err)
+	}
+	return store.DecodeEndpoint(doc, status, userID)
+}
+
+func (t *writeTx) LockUser(ctx context.Context, userID string) (map[string][]string, error) {
+	var attrs string
+	err := t.c.queryRow(ctx, "SELECT attrs FROM users WHERE app_id = ? AND user_id = ?", t.app, userID).Scan(&attrs)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, wrap("read user", err)
+	}
+	var m map[string][]string
+	if err := store.DecodeJSON(attrs, &m); err != nil {
+		return nil, err
+	}
+	if len(m) == 0 {
+		return nil, nil
+	}
+	return m, nil
+}
+
+func (t *writeTx) UserMembers(ctx context.Context, userID, exceptID string) ([]pinpoint.Member, error) {
+	rows, err := t.c.query(ctx, "SELECT id, channel_type, effective_date FROM endpoints WHERE app_id = ? AND user_id = ? AND id <> ?", t.app, userID, exceptID)
+	if err != nil {
+		return nil, wrap("user members", err)
+	}
+	defer rows.Close()
+	var out []pinpoint.Member
+	for rows.Next() {
+		var m pinpoint.Member
+		if err := rows.Scan(&m.ID, &m.ChannelType, &m.EffectiveDate); err != nil {
+			return nil, wrap("user members", err)
+		}
+		out = append(out, m)
+	}
+	return out, wrap("user members", rows.Err())
+}
+
+func (t *writeTx) PutUser(ctx context.Context, userID string, attrs map[string][]string) error {
+	js, err := store.EncodeJSON(orEmpty(attrs))
+	if err != nil {
+		return err
+	}
+	_, err = t.c.exec(ctx, "INSERT INTO users (app_id, user_id, attrs) VALUES (?, ?, ?) ON CONFLICT (app_id, user_id) DO UPDATE SET attrs = excluded.attrs", t.app, userID, js)
+	return wrap("put user", err)
+}
+
+func (t *writeTx) DropUserIfUnused(ctx context.Context, userID string) error {
+	_, err := t.c.exec(ctx, "DELETE FROM users WHERE app_id = ? AND user_id = ? AND NOT EXISTS (SELECT 1 FROM endpoints WHERE app_id = ? AND user_id = ?)", t.app, userID, t.app, userID)
+	return wrap("drop user", err)
+}
+
+func (t *writeTx) Evict(ctx context.Context, id string) error {
+	_, err := t.c.exec(ctx, "UPDATE endpoints SET status = 'INACTIVE', user_id = '' WHERE app_id = ? AND id = ?", t.app, id)
+	return wrap("evict endpoint", err)
+}
+
+func (t *writeTx) DeactivateAddress(ctx context.Context, address, exceptID string) error {
+	_, err := t.c.exec(ctx, "UPDATE endpoints SET status = 'INACTIVE' WHERE app_id = ? AND address = ? AND status = 'ACTIVE' AND id <> ?", t.app, address, exceptID)
+	return wrap("deactivate address", err)
+}
+
+func (t *writeTx) PutEndpoint(ctx context.Context, e *pinpoint.Endpoint) error {
+	doc, err := store.EncodeEndpoint(e)
+	if err != nil {
+		return err
+	}
+	_, err = t.c.exec(ctx, `INSERT INTO endpoints (app_id, id, address, channel_type, status, user_id, effective_date, doc)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+ON CONFLICT (app_id, id) DO UPDATE SET address = excluded.address, channel_type = excluded.channel_type,
+  status = excluded.status, user_id = excluded.user_id, effective_date = excluded.effective_date, doc = excluded.doc`,
+		t.app, e.ID, e.Address, e.ChannelType, e.EndpointStatus, e.User.UserID, e.EffectiveDate, doc)
+	return wrap("put endpoint", err)
+}
+
+func (t *writeTx) PutEvents(ctx context.Context, endpointID string, events []store.Event) error {
+	var last time.Time
+	for _, ev := range events {
+		if _, err := t.c.exec(ctx, "INSERT INTO events (app_id, endpoint_id, event_id, event_type, ts, body) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+			t.app, endpointID, ev.ID, ev.Type, ev.Timestamp.UTC().Format(time.RFC3339Nano), ev.Body); err != nil {
+			return wrap("put event", err)
+		}
+		if ev.Timestamp.After(last) {
+			last = ev.Timestamp
+		}
+	}
+	if last.IsZero() {
+		return nil
+	}
+	_, err := t.c.exec(ctx, "UPDATE endpoints SET last_event_at = ? WHERE app_id = ? AND id = ? AND (last_event_at IS NULL OR last_event_at < ?)",
+		pinpoint.FormatTime(last), t.app, endpointID, pinpoint.FormatTime(last))
+	return wrap("put events", err)
+}
+
+// PutKey implements store.Store.
+func (s *Store) PutKey(ctx context.Context, k store.Key) error {
+	allow, err := store.EncodeJSON(orEmptySlice(k.Allow))
+	if err != nil {
+		return err
+	}
+	return s.write(ctx, func(ctx context.Context, c *conn) error {
+		_, err := c.exec(ctx, "INSERT INTO access_keys (access_key_id, secret, account, allow, created, revoked) VALUES (?, ?, ?, ?, ?, ?)",
+			k.AccessKeyID, k.Secret, k.Account, allow, k.Created.UTC().Format(time.RFC3339Nano), k.Revoked)
+		if isConstraint(err) {
+			return fmt.Errorf("%w: key %s", store.ErrExists, k.AccessKeyID)
+		}
+		return wrap("put key", err)
+	})
+}
+
+const keyColumns = "access_key_id, secret, account, allow, created, revoked"
+
+func scanKey(row interface{ Scan(...any) error }) (store.Key, error) {
+	var k store.Key
+	var allow, created string
+	if err := row.Scan(&k.AccessKeyID, &k.Secret, &k.Account, &allow, &created, &k.Revoked); err != nil {
+		return k, err
+	}
+	k.Created, _ = time.Parse(time.RFC3339Nano, created)
+	if err := store.DecodeJSON(allow, &k.Allow); err != nil {
+		return k, err
+	}
+	if len(k.Allow) == 0 {
+		k.Allow = nil
+	}
+	return k, nil
+}
+
+// GetKey implements store.Store.
+func (s *Store) GetKey(ctx context.Context, accessKeyID string) (store.Key, error) {
+	k, err := scanKey(s.reader.QueryRowContext(ctx, "SELECT "+keyColumns+" FROM access_keys WHERE access_key_id = ?", accessKeyID))
+	if errors.Is(err, sql.ErrNoRows) {
+		return k, fmt.Errorf("%w: %s", store.ErrKeyNotFound, accessKeyID)
+	}
+	return k, wrap("get key", err)
+}
+
+// ListKeys implements store.Store.
+func (s *Store) ListKeys(ctx context.Context) ([]store.Key, error) {
+	rows, err := s.reader.QueryContext(ctx, "SELECT "+keyColumns+" FROM access_keys ORDER BY access_key_id")
+	if err != nil {
+		return nil, wrap("list keys", err)
+	}
+	defer rows.Close()
+	var out []store.Key
+	for rows.Next() {
+		k, err := scanKey(rows)
+		if err != nil {
+			return nil, wrap("list keys", err)
+		}
+		out = append(out, k)
+	}
+	return out, wrap("list keys", rows.Err())
+}
+
+// RevokeKey implements store.Store.
+func (s *Store) RevokeKey(ctx context.Context, accessKeyID string) error {
+	return s.write(ctx, func(ctx context.Context, c *conn) error {
+		res, err := c.exec(ctx, "UPDATE access_keys SET revoked = 1 WHERE access_key_id = ?", accessKeyID)
+		if err != nil {
+			return wrap("revoke key", err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return fmt.Errorf("%w: %s", store.ErrKeyNotFound, accessKeyID)
+		}
+		return nil
+	})
+}
+
+func isConstraint(err error) bool {
+	var se *sqlite.Error
+	return errors.As(err, &se) && se.Code()&0xff == sqlite3.SQLITE_CONSTRAINT
+}
+
+// wrap adds context to a database error; nil stays nil. I/O-level failures are marked unavailable.
+func wrap(op string, err error) error {
+	if err == nil {
+		return nil
+	}
+	var se *sqlite.Error
+	if errors.As(err, &se) {
+		switch se.Code() & 0xff {
+		case sqlite3.SQLITE_IOERR, sqlite3.SQLITE_FULL, sqlite3.SQLITE_CANTOPEN, sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED:
+			return fmt.Errorf("sqlite: %s: %w: %w", op, store.ErrUnavailable, err)
+		}
+	}
+	return fmt.Errorf("sqlite: %s: %w", op, err)
+}
+
+func orEmpty[V any](m map[string]V) map[string]V {
+	if m == nil {
+		return map[string]V{}
+	}
+	return m
+}
+
+func orEmptySlice(s []string) []string {
+	s = slices.Clone(s)
+	if s == nil {
+		return []string{}
+	}
+	slices.Sort(s)
+	return s
+}

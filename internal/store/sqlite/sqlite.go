@@ -1,0 +1,334 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"runtime"
+	"sort"
+	"strings"
+	"sync"
+
+	_ "modernc.org/sqlite" // registers the "sqlite" driver
+
+	"pinpointd/internal/store"
+)
+
+//go:embed migrations/*.sql
+var migrations embed.FS
+
+// maxGroup bounds how many queued writes share one transaction.
+const maxGroup = 256
+
+// Store is the SQLite backend. It is safe for concurrent use within one process; one database
+// file must not be opened by two processes at once (use PostgreSQL for that).
+type Store struct {
+	log    *slog.Logger
+	writer *sql.DB // one connection, owned by the commit loop
+	reader *sql.DB // a pool of query-only connections
+
+	jobs    chan *job
+	closing chan struct{}
+	done    chan struct{}
+	once    sync.Once
+
+	// CommitObserver, when set before the first write, is told the size of each group commit.
+	CommitObserver func(writes int, err error)
+}
+
+var _ store.Store = (*Store)(nil)
+
+// Open opens (creating if needed) the database file at path and applies pending migrations.
+func Open(ctx context.Context, path string, log *slog.Logger) (*Store, error) {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	if path == "" {
+		return nil, errors.New("sqlite: empty database path")
+	}
+	// synchronous(FULL) in WAL mode fsyncs the log at every commit: an acknowledged write survives
+	// power loss (DESIGN.md promise 2).
+	base := "file:" + path + "?_pragma=busy_timeout(10000)&_pragma=foreign_keys(ON)&_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)"
+	writer, err := sql.Open("sqlite", base+"&_txlock=immediate")
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
+	}
+	writer.SetMaxOpenConns(1)
+	writer.SetMaxIdleConns(1)
+	writer.SetConnMaxLifetime(0)
+	if err := migrate(ctx, writer); err != nil {
+		writer.Close()
+		return nil, err
+	}
+	reader, err := sql.Open("sqlite", base+"&_pragma=query_only(1)")
+	if err != nil {
+		writer.Close()
+		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
+	}
+	n := max(4, runtime.GOMAXPROCS(0)*2)
+	reader.SetMaxOpenConns(n)
+	reader.SetMaxIdleConns(n)
+	reader.SetConnMaxLifetime(0)
+
+	s := &Store{
+		log:     log,
+		writer:  writer,
+		reader:  reader,
+		jobs:    make(chan *job, maxGroup),
+		closing: make(chan struct{}),
+		done:    make(chan struct{}),
+	}
+	conn, err := writer.Conn(ctx)
+	if err != nil {
+		s.closeDBs()
+		return nil, fmt.Errorf("sqlite: writer connection: %w", err)
+	}
+	go s.commitLoop(conn)
+	return s, nil
+}
+
+func migrate(ctx context.Context, db *sql.DB) error {
+	var version int
+	if err := db.QueryRowContext(ctx, "PRAGMA user_version").Scan(&version); err != nil {
+		return fmt.Errorf("sqlite: read schema version: %w", err)
+	}
+	names, err := fs.Glob(migrations, "migrations/*.sql")
+	if err != nil {
+		return err
+	}
+	sort.Strings(names)
+	for i, name := range names {
+		if i < version {
+			continue
+		}
+		body, err := migrations.ReadFile(name)
+		if err != nil {
+			return err
+		}
+		tx, err := db.BeginTx(ctx, nil)
+		if err != nil {
+			return fmt.Errorf("sqlite: migrate: %w", err)
+		}
+		if _, err := tx.ExecContext(ctx, string(body)); err != nil {
+			tx.Rollback()
+			return fmt.Errorf("sqlite: migration %s: %w", name, err)
+		}
+		if _, err := tx.ExecContext(ctx, fmt.Sprintf("PRAGMA user_version = %d", i+1)); err != nil {
+			tx.Rollback()
+			return fmt.Errorf("sqlite: migration %s: %w", name, err)
+		}
+		if err := tx.Commit(); err != nil {
+			return fmt.Errorf("sqlite: migration %s: %w", name, err)
+		}
+	}
+	return nil
+}
+
+// Ping reports whether both connections answer.
+func (s *Store) Ping(ctx context.Context) error {
+	if err := s.reader.PingContext(ctx); err != nil {
+		return fmt.Errorf("sqlite: ping: %w", err)
+	}
+	return s.write(ctx, func(ctx context.Context, c *conn) error {
+		var one int
+		return c.queryRow(ctx, "SELECT 1").Scan(&one)
+	})
+}
+
+// Close stops accepting writes, waits for queued ones to commit, and closes the database.
+func (s *Store) Close() error {
+	s.once.Do(func() { close(s.closing) })
+	<-s.done
+	return s.closeDBs()
+}
+
+func (s *Store) closeDBs() error {
+	return errors.Join(s.reader.Close(), s.writer.Close())
+}
+
+// job is one write waiting for the commit loop.
+type job struct {
+	ctx  context.Context
+	fn   func(ctx context.Context, c *conn) error
+	done chan error
+}
+
+var errClosed = fmt.Errorf("sqlite: store is closed: %w", store.ErrUnavailable)
+
+// write runs fn on the writer connection inside a transaction and returns once that transaction
+// is durably committed (or fn's error, in which case nothing fn did is kept). Writes queued while
+// a commit is in flight share the next transaction and its fsync (group commit); each runs inside
+// its own savepoint so one failing write does not undo the others.
+func (s *Store) write(ctx context.Context, fn func(ctx context.Context, c *conn) error) error {
+	j := &job{ctx: ctx, fn: fn, done: make(chan error, 1)}
+	select {
+	case <-s.closing:
+		return errClosed
+	default:
+	}
+	select {
+	case s.jobs <- j:
+	case <-s.closing:
+		return errClosed
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	// Once queued, the job runs: wait for its outcome even if ctx ends, so that success is
+	// never reported for a write that was not committed, nor failure for one that was.
+	return <-j.done
+}
+
+func (s *Store) commitLoop(raw *sql.Conn) {
+	defer close(s.done)
+	c := &conn{raw: raw, stmts: make(map[string]*sql.Stmt)}
+	defer func() {
+		c.closeStmts()
+		raw.Close()
+	}()
+	group := make([]*job, 0, maxGroup)
+	for {
+		group = group[:0]
+		select {
+		case j := <-s.jobs:
+			group = append(group, j)
+		case <-s.closing:
+			// Drain what was queued before Close.
+			for {
+				select {
+				case j := <-s.jobs:
+					s.commit(c, append(group[:0], j))
+				default:
+					return
+				}
+			}
+		}
+	fill:
+		for len(group) < maxGroup {
+			select {
+			case j := <-s.jobs:
+				group = append(group, j)
+			default:
+				break fill
+			}
+		}
+		s.commit(c, group)
+	}
+}
+
+// commit runs a group of jobs in one transaction and reports each job's outcome.
+func (s *Store) commit(c *conn, group []*job) {
+	ctx := context.Background()
+	errs := make([]error, len(group))
+	finish := func(commitErr error) {
+		for i, j := range group {
+			if errs[i] == nil {
+				errs[i] = commitErr
+			}
+			j.done <- errs[i]
+		}
+		if s.CommitObserver != nil {
+			s.CommitObserver(len(group), commitErr)
+		}
+	}
+	if _, err := c.exec(ctx, "BEGIN IMMEDIATE"); err != nil {
+		finish(fmt.Errorf("sqlite: begin: %w: %w", store.ErrUnavailable, err))
+		return
+	}
+	single := len(group) == 1
+	for i, j := range group {
+		if err := j.ctx.Err(); err != nil {
+			errs[i] = err
+			continue
+		}
+		if single {
+			errs[i] = j.fn(j.ctx, c)
+			continue
+		}
+		if _, err := c.exec(ctx, "SAVEPOINT job"); err != nil {
+			errs[i] = err
+			continue
+		}
+		errs[i] = j.fn(j.ctx, c)
+		if errs[i] != nil {
+			c.exec(ctx, "ROLLBACK TO job")
+		}
+		c.exec(ctx, "RELEASE job")
+	}
+	if single && errs[0] != nil {
+		c.exec(ctx, "ROLLBACK")
+		finish(nil)
+		return
+	}
+	if _, err := c.exec(ctx, "COMMIT"); err != nil {
+		c.exec(ctx, "ROLLBACK")
+		s.log.Error("sqlite: commit failed", "writes", len(group), "err", err)
+		finish(fmt.Errorf("sqlite: commit: %w: %w", store.ErrUnavailable, err))
+		return
+	}
+	finish(nil)
+}
+
+// conn is the writer connection with a statement cache. Only the commit loop uses it.
+type conn struct {
+	raw   *sql.Conn
+	stmts map[string]*sql.Stmt
+}
+
+func (c *conn) stmt(ctx context.Context, q string) (*sql.Stmt, error) {
+	if st, ok := c.stmts[q]; ok {
+		return st, nil
+	}
+	st, err := c.raw.PrepareContext(ctx, q)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: prepare %q: %w", firstLine(q), err)
+	}
+	c.stmts[q] = st
+	return st, nil
+}
+
+func (c *conn) exec(ctx context.Context, q string, args ...any) (sql.Result, error) {
+	if strings.HasPrefix(q, "BEGIN") || strings.HasPrefix(q, "COMMIT") || strings.HasPrefix(q, "ROLLBACK") ||
+		strings.HasPrefix(q, "SAVEPOINT") || strings.HasPrefix(q, "RELEASE") {
+		return c.raw.ExecContext(ctx, q)
+	}
+	st, err := c.stmt(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	return st.ExecContext(ctx, args...)
+}
+
+func (c *conn) query(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	st, err := c.stmt(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	return st.QueryContext(ctx, args...)
+}
+
+func (c *conn) queryRow(ctx context.Context, q string, args ...any) *sql.Row {
+	st, err := c.stmt(ctx, q)
+	if err != nil {
+		// A Row carrying the error: QueryRowContext on a closed statement reports it on Scan.
+		return c.raw.QueryRowContext(ctx, q, args...)
+	}
+	return st.QueryRowContext(ctx, args...)
+}
+
+func (c *conn) closeStmts() {
+	for _, st := range c.stmts {
+		st.Close()
+	}
+}
+
+func firstLine(q string) string {
+	q = strings.TrimSpace(q)
+	if i := strings.IndexByte(q, '\n'); i >= 0 {
+		return q[:i]
+	}
+	return q
+}

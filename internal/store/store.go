@@ -1,0 +1,126 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"pinpointd/internal/pinpoint"
+)
+
+// Sentinel errors. Backends wrap them with %w; callers test with errors.Is.
+var (
+	ErrAppNotFound      = errors.New("store: application not found")
+	ErrEndpointNotFound = errors.New("store: endpoint not found")
+	ErrUserNotFound     = errors.New("store: user has no endpoints")
+	ErrKeyNotFound      = errors.New("store: access key not found")
+	ErrExists           = errors.New("store: already exists")
+	// ErrUnavailable marks a failure to reach the database (as opposed to a bad request or a bug).
+	ErrUnavailable = errors.New("store: database unavailable")
+)
+
+// EndpointUpdater computes the new state of an endpoint of app from old (nil when it does not exist)
+// and userAttrs, the current attributes of the user the result will belong to.
+//
+// It runs inside the store's transaction and may be called twice for one write: first with the
+// attributes of old's user (old's own attributes when it has no user; nil when old is nil); when the
+// result names a different UserId, the store locks that user and calls it again with that user's
+// attributes (nil for no user). It must therefore be a pure function of its arguments. An error it
+// returns aborts the write of that endpoint and is returned as is.
+type EndpointUpdater func(app *pinpoint.App, old *pinpoint.Endpoint, userAttrs map[string][]string) (*pinpoint.Endpoint, error)
+
+// EndpointWrite is one endpoint to create or update, and the events to record with it.
+type EndpointWrite struct {
+	ID     string
+	Update EndpointUpdater
+	Events []Event
+}
+
+// Event is one analytics event as stored. (App, EndpointID, ID) identifies it: recording the same
+// event twice stores it once.
+type Event struct {
+	ID        string
+	Type      string
+	Timestamp time.Time
+	Body      []byte // the event's JSON as received (re-encoded)
+}
+
+// WriteResult is the outcome of one EndpointWrite.
+type WriteResult struct {
+	Endpoint *pinpoint.Endpoint // the endpoint as written; nil when Err != nil
+	Err      error
+}
+
+// Key is an access key. Secret is needed in clear to verify SigV4 signatures.
+type Key struct {
+	AccessKeyID string
+	Secret      string
+	Account     string
+	Allow       []string // allowed actions ("mobiletargeting:UpdateEndpoint", "mobiletargeting:Get*", "*"); empty = all
+	Created     time.Time
+	Revoked     bool
+}
+
+// Store is pinpointd's persistence. Every method is safe for concurrent use, by many goroutines and
+// by many processes sharing one database (where the backend supports that), and every write is
+// durably committed before it returns nil.
+//
+// App-scoped methods take the caller's account and answer ErrAppNotFound for an app that does not
+// exist or belongs to another account.
+type Store interface {
+	// CreateApp stores a new app. ErrExists if the ID is taken.
+	CreateApp(ctx context.Context, app pinpoint.App) error
+	// GetApp returns an app of account.
+	GetApp(ctx context.Context, account, appID string) (pinpoint.App, error)
+	// ListApps returns at most limit apps of account with IDs greater than after, ordered by ID.
+	ListApps(ctx context.Context, account, after string, limit int) ([]pinpoint.App, error)
+	// UpdateApp applies fn to the app inside a transaction and stores the result (Name, Tags,
+	// Excluded; ID, Account and CreationDate are kept). An error from fn aborts and is returned.
+	UpdateApp(ctx context.Context, account, appID string, fn func(*pinpoint.App) error) (pinpoint.App, error)
+	// DeleteApp deletes an app with all its endpoints, users and events, atomically, and returns it.
+	DeleteApp(ctx context.Context, account, appID string) (pinpoint.App, error)
+
+	// GetEndpoint returns an endpoint with its user's attributes. ErrEndpointNotFound if absent.
+	GetEndpoint(ctx context.Context, account, appID, id string) (pinpoint.Endpoint, error)
+
+	// WriteEndpoints creates or updates endpoints and records their events, in one transaction.
+	// For each write, under locks that serialize it against every concurrent writer of the same
+	// endpoint, user or address, the store:
+	//   - calls Update (see EndpointUpdater) and stores the result;
+	//   - keeps the user's attributes once per (app, UserId), so every endpoint of the user shows them;
+	//   - applies pinpoint.JoinUser when the endpoint joins a user: the evicted endpoint becomes
+	//     INACTIVE and loses its UserId; a refusal is that write's error;
+	//   - when the result is ACTIVE with an Address, makes every other ACTIVE endpoint of the app with
+	//     that Address INACTIVE;
+	//   - stores its Events (ignoring ones already stored) and advances the endpoint's last event time.
+	// atomic=true: the first failing write aborts the whole call, nothing is written, and its error
+	// is returned. atomic=false: a failing write leaves no trace and is reported in its WriteResult;
+	// the others are written. A returned error (rather than per-write results) means nothing was
+	// written. Results are in the order of writes. IDs must be distinct.
+	WriteEndpoints(ctx context.Context, account, appID string, writes []EndpointWrite, atomic bool) ([]WriteResult, error)
+
+	// DeleteEndpoint deletes an endpoint (and its events) and returns it as it was.
+	DeleteEndpoint(ctx context.Context, account, appID, id string) (pinpoint.Endpoint, error)
+	// GetUserEndpoints returns the endpoints whose UserId is userID, ordered by ID.
+	// ErrUserNotFound when there are none.
+	GetUserEndpoints(ctx context.Context, account, appID, userID string) ([]pinpoint.Endpoint, error)
+	// DeleteUserEndpoints deletes, atomically, the endpoints GetUserEndpoints would return, and the
+	// user's attributes, and returns the deleted endpoints. ErrUserNotFound when there are none.
+	DeleteUserEndpoints(ctx context.Context, account, appID, userID string) ([]pinpoint.Endpoint, error)
+	// ListEvents returns the events recorded for an endpoint, ordered by ID.
+	ListEvents(ctx context.Context, account, appID, endpointID string) ([]Event, error)
+
+	// PutKey stores a new access key. ErrExists if the ID is taken.
+	PutKey(ctx context.Context, k Key) error
+	// GetKey returns a key, revoked or not. ErrKeyNotFound if absent.
+	GetKey(ctx context.Context, accessKeyID string) (Key, error)
+	// ListKeys returns every key ordered by ID.
+	ListKeys(ctx context.Context) ([]Key, error)
+	// RevokeKey marks a key revoked. ErrKeyNotFound if absent.
+	RevokeKey(ctx context.Context, accessKeyID string) error
+
+	// Ping reports whether the database answers.
+	Ping(ctx context.Context) error
+	// Close waits for in-flight writes and releases the database.
+	Close() error
+}
