@@ -55,6 +55,9 @@ func toWire(err error) (e *pinpoint.Error, internal bool) {
 		return notFound(err, store.ErrUserNotFound, "user"), false
 	case errors.Is(err, store.ErrUnavailable):
 		return pinpoint.Errorf(pinpoint.CodeInternal, "The service is temporarily unavailable; retry the request."), true
+	case errors.Is(err, context.Canceled):
+		// The client went away; nobody reads this answer and nothing failed on our side.
+		return pinpoint.Errorf(pinpoint.CodeInternal, "The request was canceled."), false
 	case errors.Is(err, context.DeadlineExceeded):
 		return pinpoint.Errorf(pinpoint.CodeInternal, "The request timed out; retry the request."), true
 	}
