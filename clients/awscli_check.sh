@@ -1,0 +1,146 @@
+#!/usr/bin/env bash
+# Conformance check of the AWS CLI (Debian package awscli) against a running pinpointd.
+#
+# Usage: awscli_check.sh ENDPOINT_URL
+# Credentials and region come from AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY / AWS_DEFAULT_REGION.
+# AWS (default /usr/bin/aws) selects the CLI binary. Exits non-zero on the first failed check,
+# printing the command, its output and the failed assertion. Run by .ci/clients.sh.
+set -euo pipefail
+
+url=${1:?usage: awscli_check.sh ENDPOINT_URL}
+aws_bin=${AWS:-/usr/bin/aws}
+py=${PYTHON:-python3}
+export AWS_PAGER="" AWS_RETRY_MODE=standard AWS_MAX_ATTEMPTS=1
+run=$("$py" -c 'import uuid; print(uuid.uuid4().hex[:8])')
+
+out=$(mktemp)
+err=$(mktemp)
+trap 'rm -f "$out" "$err"' EXIT
+
+fail() {
+  echo "awscli: FAILED: $*" >&2
+  echo "--- stdout" >&2; cat "$out" >&2
+  echo "--- stderr" >&2; cat "$err" >&2
+  exit 1
+}
+
+# pp OP ARGS...: run `aws pinpoint OP ARGS...`; must exit 0. Output JSON lands in $out.
+pp() {
+  last="aws pinpoint $*"
+  local rc=0
+  "$aws_bin" pinpoint "$@" --endpoint-url "$url" --output json >"$out" 2>"$err" || rc=$?
+  [ "$rc" -eq 0 ] || fail "exit code $rc from: $last"
+}
+
+# pp_fails OP ARGS...: run `aws pinpoint OP ARGS...`; must exit non-zero.
+pp_fails() {
+  last="aws pinpoint $*"
+  if "$aws_bin" pinpoint "$@" --endpoint-url "$url" --output json >"$out" 2>"$err"; then
+    fail "expected a failure from: $last"
+  fi
+}
+
+# check PYTHON_EXPR: evaluate with d = the JSON output of the last command (None if empty).
+check() {
+  if ! "$py" - "$1" "$out" <<'EOF'
+import json, sys
+expr, path = sys.argv[1], sys.argv[2]
+text = open(path).read()
+d = json.loads(text) if text.strip() else None
+sys.exit(0 if eval(expr) else 1)
+EOF
+  then
+    fail "check failed after '$last': $1"
+  fi
+}
+
+# get PYTHON_EXPR: print the value of the expression over the last command's JSON output.
+get() { "$py" -c 'import json,sys; d=json.load(open(sys.argv[2])); print(eval(sys.argv[1]))' "$1" "$out"; }
+
+# stderr_has TEXT: the last command's stderr mentions TEXT.
+stderr_has() { grep -qF -- "$1" "$err" || fail "stderr of '$last' lacks '$1'"; }
+
+# --- apps
+pp create-app --create-application-request "{\"Name\":\"awscli-$run\",\"tags\":{\"team\":\"x\"}}"
+check "d['ApplicationResponse']['Name'] == 'awscli-$run' and d['ApplicationResponse']['tags'] == {'team': 'x'}"
+app_id=$(get "d['ApplicationResponse']['Id']")
+arn=$(get "d['ApplicationResponse']['Arn']")
+pp get-app --application-id "$app_id"
+check "d['ApplicationResponse']['Id'] == '$app_id' and d['ApplicationResponse']['Arn'] == '$arn'"
+
+# --- update-endpoint / get-endpoint with IDs that need percent-encoding
+user="user $run/+x"
+for ep_id in "a/b+c d" "awscli/$run+1 2"; do
+  pp update-endpoint --application-id "$app_id" --endpoint-id "$ep_id" --endpoint-request "{
+    \"Address\": \"token-$run-$ep_id\", \"ChannelType\": \"GCM\",
+    \"Attributes\": {\"Interests\": [\"Music\", \"Travel\"], \"k/+ \": [\"v 1\"]},
+    \"Location\": {\"Latitude\": 47.61, \"Longitude\": -122.33},
+    \"User\": {\"UserId\": \"$user\", \"UserAttributes\": {\"plan\": [\"gold\"]}}}"
+  check "bool(d['MessageBody'].get('Message'))"
+  pp get-endpoint --application-id "$app_id" --endpoint-id "$ep_id" --debug
+  stderr_has "/endpoints/$("$py" -c 'import sys, urllib.parse; print(urllib.parse.quote(sys.argv[1], safe=""))' "$ep_id")"
+  check "d['EndpointResponse']['Id'] == '$ep_id'"
+  check "d['EndpointResponse']['ApplicationId'] == '$app_id'"
+  check "d['EndpointResponse']['ChannelType'] == 'GCM'"
+  check "d['EndpointResponse']['Location']['Latitude'] == 47.6"
+  check "d['EndpointResponse']['Attributes'] == {'Interests': ['Music', 'Travel'], 'k/+ ': ['v 1']}"
+  check "d['EndpointResponse']['User'] == {'UserId': '$user', 'UserAttributes': {'plan': ['gold']}}"
+  check "isinstance(d['EndpointResponse']['CohortId'], str)"
+done
+
+# --- update-endpoints-batch + get-user-endpoints
+buser="batch user/$run+"
+pp update-endpoints-batch --application-id "$app_id" --endpoint-batch-request "{\"Item\": [
+  {\"Id\": \"batch 0/$run+\", \"Address\": \"batch-$run-0\", \"ChannelType\": \"GCM\", \"User\": {\"UserId\": \"$buser\"}},
+  {\"Id\": \"batch 1/$run+\", \"Address\": \"batch-$run-1\", \"ChannelType\": \"GCM\", \"User\": {\"UserId\": \"$buser\"}},
+  {\"Id\": \"batch 2/$run+\", \"Address\": \"batch-$run-2\", \"ChannelType\": \"GCM\", \"User\": {\"UserId\": \"$buser\"}}]}"
+check "bool(d['MessageBody'].get('Message'))"
+pp get-user-endpoints --application-id "$app_id" --user-id "$buser"
+check "sorted(e['Id'] for e in d['EndpointsResponse']['Item']) == ['batch 0/$run+', 'batch 1/$run+', 'batch 2/$run+']"
+check "all(e['User']['UserId'] == '$buser' for e in d['EndpointsResponse']['Item'])"
+
+# --- put-events
+ev_ep="events/$run+ x"
+ev_id="event $run"
+pp put-events --application-id "$app_id" --events-request "{\"BatchItem\": {\"$ev_ep\": {
+  \"Endpoint\": {\"Address\": \"events-$run\", \"ChannelType\": \"GCM\"},
+  \"Events\": {\"$ev_id\": {\"EventType\": \"session.start\", \"Timestamp\": \"2026-01-02T03:04:05.000Z\",
+                          \"Attributes\": {\"a\": \"b\"}, \"Metrics\": {\"m\": 1.5}}}}}}"
+check "d['EventsResponse']['Results']['$ev_ep']['EndpointItemResponse']['StatusCode'] == 202"
+check "d['EventsResponse']['Results']['$ev_ep']['EventsItemResponse']['$ev_id']['StatusCode'] == 202"
+pp get-endpoint --application-id "$app_id" --endpoint-id "$ev_ep"
+check "d['EndpointResponse']['Id'] == '$ev_ep'"
+
+# --- tags on the app ARN (percent-encoded into the path)
+pp tag-resource --resource-arn "$arn" --tags-model '{"tags": {"env": "ci", "owner key": "a/b+c"}}' --debug
+check "d is None"
+stderr_has "/v1/tags/arn%3Aaws%3Amobiletargeting%3A"
+pp list-tags-for-resource --resource-arn "$arn"
+check "d['TagsModel']['tags'] == {'team': 'x', 'env': 'ci', 'owner key': 'a/b+c'}"
+pp untag-resource --resource-arn "$arn" --tag-keys env "owner key"
+pp list-tags-for-resource --resource-arn "$arn"
+check "d['TagsModel']['tags'] == {'team': 'x'}"
+
+# --- modeled NotFoundException
+pp_fails get-endpoint --application-id "$app_id" --endpoint-id "missing/$run+ x"
+stderr_has "NotFoundException"
+
+# --- wrong secret => InvalidSignatureException
+last="get-app with a wrong secret"
+if AWS_SECRET_ACCESS_KEY=xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx \
+  "$aws_bin" pinpoint get-app --application-id "$app_id" --endpoint-url "$url" --output json >"$out" 2>"$err"; then
+  fail "request signed with a wrong secret succeeded"
+fi
+stderr_has "InvalidSignatureException"
+
+# --- delete-endpoint returns the deleted endpoint; delete-app
+pp delete-endpoint --application-id "$app_id" --endpoint-id "a/b+c d"
+check "d['EndpointResponse']['Id'] == 'a/b+c d' and d['EndpointResponse']['Address'] == 'token-$run-a/b+c d'"
+pp_fails get-endpoint --application-id "$app_id" --endpoint-id "a/b+c d"
+stderr_has "NotFoundException"
+pp delete-app --application-id "$app_id"
+check "d['ApplicationResponse']['Id'] == '$app_id'"
+pp_fails get-app --application-id "$app_id"
+stderr_has "NotFoundException"
+
+echo "$("$aws_bin" --version 2>&1 | head -n1): all checks passed"

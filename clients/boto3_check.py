@@ -1,0 +1,184 @@
+#!/usr/bin/env python3
+"""Conformance check of boto3 (Debian python3-boto3) against a running pinpointd.
+
+Usage: boto3_check.py ENDPOINT_URL
+Credentials and region come from AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY / AWS_DEFAULT_REGION.
+Exits non-zero (with a traceback) on the first failed assertion. Run by .ci/clients.sh.
+"""
+import os
+import sys
+import uuid
+
+import boto3
+import botocore
+from botocore.config import Config
+from botocore.exceptions import ClientError
+
+URL = sys.argv[1]
+REGION = os.environ.get("AWS_DEFAULT_REGION", "us-east-1")
+CFG = Config(retries={"max_attempts": 1, "mode": "standard"}, connect_timeout=5, read_timeout=20)
+
+
+def client(secret=None):
+    kw = {}
+    if secret is not None:
+        kw = {"aws_access_key_id": os.environ["AWS_ACCESS_KEY_ID"], "aws_secret_access_key": secret}
+    return boto3.session.Session(region_name=REGION).client("pinpoint", endpoint_url=URL, config=CFG, **kw)
+
+
+def eq(got, want, what):
+    assert got == want, f"{what}: got {got!r}, want {want!r}"
+
+
+def status(resp):
+    return resp["ResponseMetadata"]["HTTPStatusCode"]
+
+
+pp = client()
+run = uuid.uuid4().hex[:8]
+
+# Every request as sent (method, URL, headers), to prove the wire encoding.
+sent = []
+pp.meta.events.register("before-send.pinpoint", lambda request, **_: sent.append(request) and None)
+
+
+def sent_path(method, needle):
+    hits = [r for r in sent if r.method == method and needle in r.url]
+    assert hits, f"no {method} with {needle!r} among {[r.url for r in sent]}"
+    return hits[-1]
+
+# --- apps
+app = pp.create_app(CreateApplicationRequest={"Name": f"boto3-{run}", "tags": {"team": "x"}})
+eq(status(app), 201, "CreateApp status")
+app = app["ApplicationResponse"]
+app_id, arn = app["Id"], app["Arn"]
+eq(app["Name"], f"boto3-{run}", "CreateApp Name")
+eq(app.get("tags"), {"team": "x"}, "CreateApp tags")
+got = pp.get_app(ApplicationId=app_id)["ApplicationResponse"]
+eq(got["Id"], app_id, "GetApp Id")
+eq(got["Arn"], arn, "GetApp Arn")
+
+# --- update_endpoint / get_endpoint with IDs that need percent-encoding
+user = f"user {run}/+x"
+for ep_id in ("a/b+c d", f"boto3/{run}+1 2", "plain-id"):
+    r = pp.update_endpoint(
+        ApplicationId=app_id,
+        EndpointId=ep_id,
+        EndpointRequest={
+            "Address": f"token-{run}-{ep_id}",
+            "ChannelType": "GCM",
+            "Attributes": {"Interests": ["Music", "Travel"], "k/+ ": ["v 1"]},
+            "Location": {"Latitude": 47.61, "Longitude": -122.33},
+            "User": {"UserId": user, "UserAttributes": {"plan": ["gold"]}},
+        },
+    )
+    eq(status(r), 202, "UpdateEndpoint status")
+    assert r["MessageBody"].get("Message"), f"UpdateEndpoint MessageBody: {r['MessageBody']!r}"
+    ep = pp.get_endpoint(ApplicationId=app_id, EndpointId=ep_id)["EndpointResponse"]
+    eq(ep["Id"], ep_id, "GetEndpoint Id")
+    eq(ep["ApplicationId"], app_id, "GetEndpoint ApplicationId")
+    eq(ep["ChannelType"], "GCM", "GetEndpoint ChannelType")
+    eq(ep["Location"]["Latitude"], 47.6, "GetEndpoint Latitude")
+    eq(ep["Attributes"], {"Interests": ["Music", "Travel"], "k/+ ": ["v 1"]}, "GetEndpoint Attributes")
+    eq(ep["User"]["UserId"], user, "GetEndpoint User.UserId")
+    eq(ep["User"]["UserAttributes"], {"plan": ["gold"]}, "GetEndpoint User.UserAttributes")
+    assert isinstance(ep["CohortId"], str), f"CohortId is {type(ep['CohortId']).__name__}: {ep['CohortId']!r}"
+
+# botocore percent-encodes every reserved character of the label and does not send x-amz-content-sha256.
+put = sent_path("PUT", "/endpoints/a%2Fb%2Bc%20d")
+assert "x-amz-content-sha256" not in {k.lower() for k in put.headers}, dict(put.headers)
+auth = put.headers["Authorization"]
+auth = auth.decode() if isinstance(auth, bytes) else auth
+assert "/us-east-1/mobiletargeting/aws4_request" in auth, auth
+
+# --- update_endpoints_batch + get_user_endpoints
+buser = f"batch user/{run}+"
+items = [
+    {"Id": f"batch {i}/{run}+", "Address": f"batch-{run}-{i}", "ChannelType": "GCM", "User": {"UserId": buser}}
+    for i in range(3)
+]
+r = pp.update_endpoints_batch(ApplicationId=app_id, EndpointBatchRequest={"Item": items})
+eq(status(r), 202, "UpdateEndpointsBatch status")
+got = pp.get_user_endpoints(ApplicationId=app_id, UserId=buser)["EndpointsResponse"]["Item"]
+eq(sorted(e["Id"] for e in got), sorted(i["Id"] for i in items), "GetUserEndpoints Ids")
+for e in got:
+    eq(e["User"]["UserId"], buser, "GetUserEndpoints User.UserId")
+
+# --- put_events
+ev_ep, ev_id = f"events/{run}+ x", f"event {run}"
+r = pp.put_events(
+    ApplicationId=app_id,
+    EventsRequest={
+        "BatchItem": {
+            ev_ep: {
+                "Endpoint": {"Address": f"events-{run}", "ChannelType": "GCM"},
+                "Events": {
+                    ev_id: {
+                        "EventType": "session.start",
+                        "Timestamp": "2026-01-02T03:04:05.000Z",
+                        "Attributes": {"a": "b"},
+                        "Metrics": {"m": 1.5},
+                    }
+                },
+            }
+        }
+    },
+)
+eq(status(r), 202, "PutEvents status")
+res = r["EventsResponse"]["Results"][ev_ep]
+eq(res["EndpointItemResponse"]["StatusCode"], 202, "PutEvents EndpointItemResponse.StatusCode")
+eq(res["EventsItemResponse"][ev_id]["StatusCode"], 202, "PutEvents EventsItemResponse.StatusCode")
+eq(pp.get_endpoint(ApplicationId=app_id, EndpointId=ev_ep)["EndpointResponse"]["Id"], ev_ep, "PutEvents endpoint Id")
+
+# --- tags on the app ARN (percent-encoded into the path)
+r = pp.tag_resource(ResourceArn=arn, TagsModel={"tags": {"env": "ci", "owner key": "a/b+c"}})
+eq(status(r), 204, "TagResource status")
+sent_path("POST", "/v1/tags/arn%3Aaws%3Amobiletargeting%3A")
+tags = pp.list_tags_for_resource(ResourceArn=arn)["TagsModel"]["tags"]
+eq(tags, {"team": "x", "env": "ci", "owner key": "a/b+c"}, "ListTagsForResource after tag")
+r = pp.untag_resource(ResourceArn=arn, TagKeys=["env", "owner key"])
+eq(status(r), 204, "UntagResource status")
+tags = pp.list_tags_for_resource(ResourceArn=arn)["TagsModel"]["tags"]
+eq(tags, {"team": "x"}, "ListTagsForResource after untag")
+
+# --- modeled NotFoundException
+try:
+    pp.get_endpoint(ApplicationId=app_id, EndpointId=f"missing/{run}+ x")
+except pp.exceptions.NotFoundException as e:
+    eq(e.response["Error"]["Code"], "NotFoundException", "NotFound code")
+    eq(status(e.response), 404, "NotFound status")
+else:
+    raise AssertionError("GetEndpoint of an unknown ID did not raise NotFoundException")
+
+# --- wrong secret => InvalidSignatureException
+bad = client(secret="x" * 40)
+try:
+    bad.get_app(ApplicationId=app_id)
+except ClientError as e:
+    eq(e.response["Error"]["Code"], "InvalidSignatureException", "wrong-secret error code")
+    eq(status(e.response), 403, "wrong-secret status")
+else:
+    raise AssertionError("request signed with a wrong secret succeeded")
+
+# --- delete_endpoint returns the deleted endpoint; delete_app
+r = pp.delete_endpoint(ApplicationId=app_id, EndpointId="a/b+c d")
+eq(status(r), 202, "DeleteEndpoint status")
+eq(r["EndpointResponse"]["Id"], "a/b+c d", "DeleteEndpoint Id")
+eq(r["EndpointResponse"]["Address"], f"token-{run}-a/b+c d", "DeleteEndpoint Address")
+try:
+    pp.get_endpoint(ApplicationId=app_id, EndpointId="a/b+c d")
+except pp.exceptions.NotFoundException:
+    pass
+else:
+    raise AssertionError("endpoint still there after DeleteEndpoint")
+r = pp.delete_app(ApplicationId=app_id)
+eq(status(r), 200, "DeleteApp status")
+eq(r["ApplicationResponse"]["Id"], app_id, "DeleteApp Id")
+try:
+    pp.get_app(ApplicationId=app_id)
+except pp.exceptions.NotFoundException:
+    pass
+else:
+    raise AssertionError("app still there after DeleteApp")
+
+print(f"boto3 {boto3.__version__} / botocore {botocore.__version__}: all checks passed")
