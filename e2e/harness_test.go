@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"sync"
 	"testing"
 	"time"
 
@@ -88,16 +89,26 @@ func postgresSchema(t *testing.T, dsn string) string {
 type harness struct {
 	t      *testing.T
 	dsn    string
+	mutate func(*cli.Options) // the options start was given; restart reuses them
 	inst   *cli.Instance
 	client *pinpoint.Client
+
+	mu         sync.Mutex
+	transports []*http.Transport // of every client made by clientFor, closed by stop
 }
 
 // run runs fn once per backend, each with a fresh server on a fresh database.
 func run(t *testing.T, fn func(t *testing.T, h *harness)) {
 	t.Helper()
+	runWith(t, nil, fn)
+}
+
+// runWith is run with server options adjusted by mutate (nil: the defaults).
+func runWith(t *testing.T, mutate func(*cli.Options), fn func(t *testing.T, h *harness)) {
+	t.Helper()
 	for _, b := range backends(t) {
 		t.Run(b.name, func(t *testing.T) {
-			h := start(t, b.dsn(t), nil)
+			h := start(t, b.dsn(t), mutate)
 			fn(t, h)
 		})
 	}
@@ -125,7 +136,7 @@ func start(t *testing.T, dsn string, mutate func(*cli.Options)) *harness {
 	if err != nil {
 		t.Fatalf("start server: %v", err)
 	}
-	h := &harness{t: t, dsn: dsn, inst: inst}
+	h := &harness{t: t, dsn: dsn, mutate: mutate, inst: inst}
 	h.client = h.clientFor(testKeyID, testSecret)
 	t.Cleanup(func() { h.stop() })
 	return h
@@ -136,6 +147,13 @@ func (h *harness) stop() {
 	if h.inst == nil {
 		return
 	}
+	// A connection the SDK dialed but never sent a request on holds http.Server.Shutdown for
+	// 5 s (net/http treats it as active until then): close such connections first.
+	h.mu.Lock()
+	for _, tr := range h.transports {
+		tr.CloseIdleConnections()
+	}
+	h.mu.Unlock()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	if err := h.inst.Close(ctx); err != nil {
@@ -148,18 +166,26 @@ func (h *harness) stop() {
 func (h *harness) restart() {
 	h.t.Helper()
 	h.stop()
-	n := start(h.t, h.dsn, nil)
+	n := start(h.t, h.dsn, h.mutate)
 	h.inst, h.client = n.inst, n.client
+	h.mu.Lock()
+	h.transports = append(h.transports, n.transports...)
+	h.mu.Unlock()
 	n.inst = nil // h owns it now
 }
 
 // clientFor returns an SDK client signing with the given key.
 func (h *harness) clientFor(keyID, secret string) *pinpoint.Client {
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	h.mu.Lock()
+	h.transports = append(h.transports, tr)
+	h.mu.Unlock()
 	return pinpoint.New(pinpoint.Options{
 		Region:       testRegion,
 		BaseEndpoint: aws.String(h.inst.URL()),
 		Credentials:  credentials.NewStaticCredentialsProvider(keyID, secret, ""),
 		Retryer:      aws.NopRetryer{},
+		HTTPClient:   &http.Client{Transport: tr},
 	})
 }
 

@@ -15,6 +15,10 @@ import (
 // reason, and the rest is stored. Recording an event ID again for the same endpoint stores it once,
 // so a client may retry a request safely.
 func (s *Server) putEvents(r *request) (int, any, error) {
+	// The app is checked first: a batch whose items are all invalid never reaches the store.
+	if _, err := s.store.GetApp(r.ctx, r.principal.Account, r.labels["app"]); err != nil {
+		return 0, nil, err
+	}
 	var in pinpoint.EventsRequest
 	if err := decode(r.body, &in); err != nil {
 		return 0, nil, err

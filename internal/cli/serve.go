@@ -97,8 +97,8 @@ func Start(ctx context.Context, o Options) (*Instance, error) {
 		cfg.Limiter = newLimiter(o.RateLimit, o.RateBurst).allow
 	}
 	srv := api.New(cfg)
-	if s, ok := st.(*sqlite.Store); ok {
-		s.CommitObserver = srv.ObserveCommit
+	if s, ok := st.(interface{ SetCommitObserver(func(int, error)) }); ok {
+		s.SetCommitObserver(srv.ObserveCommit)
 	}
 	ln, err := net.Listen("tcp", o.Addr)
 	if err != nil {

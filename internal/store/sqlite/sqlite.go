@@ -12,6 +12,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
 
@@ -36,9 +37,11 @@ type Store struct {
 	done    chan struct{}
 	once    sync.Once
 
-	// CommitObserver, when set before the first write, is told the size of each group commit.
-	CommitObserver func(writes int, err error)
+	observer atomic.Pointer[func(writes int, err error)]
 }
+
+// SetCommitObserver makes fn be told the size and outcome of each group commit (for metrics).
+func (s *Store) SetCommitObserver(fn func(writes int, err error)) { s.observer.Store(&fn) }
 
 var _ store.Store = (*Store)(nil)
 
@@ -230,8 +233,8 @@ func (s *Store) commit(c *conn, group []*job) {
 			}
 			j.done <- errs[i]
 		}
-		if s.CommitObserver != nil {
-			s.CommitObserver(len(group), commitErr)
+		if fn := s.observer.Load(); fn != nil {
+			(*fn)(len(group), commitErr)
 		}
 	}
 	if _, err := c.exec(ctx, "BEGIN IMMEDIATE"); err != nil {
