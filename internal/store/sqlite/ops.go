@@ -141,9 +141,15 @@ func (s *Store) DeleteApp(ctx context.Context, account, appID string) (pinpoint.
 	return out, err
 }
 
-const endpointSelect = `SELECT e.doc, e.status, e.user_id, COALESCE(u.attrs, '')
-FROM endpoints e LEFT JOIN users u ON u.app_id = e.app_id AND u.user_id = e.user_id AND e.user_id <> ''
-WHERE e.app_id = ? `
+// endpointSelect reads endpoints with their user's attributes; byUser selects a user's endpoints.
+// Without statistics SQLite's planner prefers the primary key's app_id prefix over the user index,
+// hence INDEXED BY.
+const (
+	endpointColumns = `SELECT e.doc, e.status, e.user_id, COALESCE(u.attrs, '') FROM endpoints e `
+	userJoin        = `LEFT JOIN users u ON u.app_id = e.app_id AND u.user_id = e.user_id AND e.user_id <> '' `
+	endpointSelect  = endpointColumns + userJoin + "WHERE e.app_id = ? "
+	byUserSelect    = endpointColumns + "INDEXED BY endpoints_user " + userJoin + "WHERE e.app_id = ? AND e.user_id = ? ORDER BY e.id"
+)
 
 func scanEndpoint(row interface{ Scan(...any) error }) (*pinpoint.Endpoint, error) {
 	var doc []byte
@@ -265,7 +271,7 @@ func (s *Store) DeleteEndpoint(ctx context.Context, account, appID, id string) (
 func userEndpoints(ctx context.Context, q interface {
 	QueryContext(context.Context, string, ...any) (*sql.Rows, error)
 }, appID, userID string) ([]pinpoint.Endpoint, error) {
-	rows, err := q.QueryContext(ctx, endpointSelect+"AND e.user_id = ? ORDER BY e.id", appID, userID)
+	rows, err := q.QueryContext(ctx, byUserSelect, appID, userID)
 	if err != nil {
 		return nil, wrap("user endpoints", err)
 	}
@@ -310,11 +316,11 @@ func (s *Store) DeleteUserEndpoints(ctx context.Context, account, appID, userID 
 		if err != nil {
 			return err
 		}
-		if _, err := c.exec(ctx, "DELETE FROM events WHERE app_id = ? AND endpoint_id IN (SELECT id FROM endpoints WHERE app_id = ? AND user_id = ?)", appID, appID, userID); err != nil {
+		if _, err := c.exec(ctx, "DELETE FROM events WHERE app_id = ? AND endpoint_id IN (SELECT id FROM endpoints INDEXED BY endpoints_user WHERE app_id = ? AND user_id = ?)", appID, appID, userID); err != nil {
 			return wrap("delete user endpoints", err)
 		}
 		for _, q := range []string{
-			"DELETE FROM endpoints WHERE app_id = ? AND user_id = ?",
+			"DELETE FROM endpoints INDEXED BY endpoints_user WHERE app_id = ? AND user_id = ?",
 			"DELETE FROM users WHERE app_id = ? AND user_id = ?",
 		} {
 			if _, err := c.exec(ctx, q, appID, userID); err != nil {
@@ -389,7 +395,7 @@ func (t *writeTx) LockUser(ctx context.Context, userID string) (map[string][]str
 }
 
 func (t *writeTx) UserMembers(ctx context.Context, userID, exceptID string) ([]pinpoint.Member, error) {
-	rows, err := t.c.query(ctx, "SELECT id, channel_type, effective_date FROM endpoints WHERE app_id = ? AND user_id = ? AND id <> ?", t.app, userID, exceptID)
+	rows, err := t.c.query(ctx, "SELECT id, channel_type, effective_date FROM endpoints INDEXED BY endpoints_user WHERE app_id = ? AND user_id = ? AND id <> ?", t.app, userID, exceptID)
 	if err != nil {
 		return nil, wrap("user members", err)
 	}
@@ -415,7 +421,7 @@ func (t *writeTx) PutUser(ctx context.Context, userID string, attrs map[string][
 }
 
 func (t *writeTx) DropUserIfUnused(ctx context.Context, userID string) error {
-	_, err := t.c.exec(ctx, "DELETE FROM users WHERE app_id = ? AND user_id = ? AND NOT EXISTS (SELECT 1 FROM endpoints WHERE app_id = ? AND user_id = ?)", t.app, userID, t.app, userID)
+	_, err := t.c.exec(ctx, "DELETE FROM users WHERE app_id = ? AND user_id = ? AND NOT EXISTS (SELECT 1 FROM endpoints INDEXED BY endpoints_user WHERE app_id = ? AND user_id = ?)", t.app, userID, t.app, userID)
 	return wrap("drop user", err)
 }
 
@@ -425,7 +431,7 @@ func (t *writeTx) Evict(ctx context.Context, id string) error {
 }
 
 func (t *writeTx) DeactivateAddress(ctx context.Context, address, exceptID string) error {
-	_, err := t.c.exec(ctx, "UPDATE endpoints SET status = 'INACTIVE' WHERE app_id = ? AND address = ? AND status = 'ACTIVE' AND id <> ?", t.app, address, exceptID)
+	_, err := t.c.exec(ctx, "UPDATE endpoints SET status = 'INACTIVE' WHERE app_id = ? AND address = ? AND address <> '' AND status = 'ACTIVE' AND id <> ?", t.app, address, exceptID)
 	return wrap("deactivate address", err)
 }
 

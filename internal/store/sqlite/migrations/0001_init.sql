@@ -25,7 +25,8 @@ CREATE TABLE endpoints (
 ) WITHOUT ROWID;
 -- The database itself keeps one ACTIVE endpoint per address and app.
 CREATE UNIQUE INDEX endpoints_active_address ON endpoints (app_id, address) WHERE status = 'ACTIVE' AND address <> '';
-CREATE INDEX endpoints_user ON endpoints (app_id, user_id) WHERE user_id <> '';
+-- Not partial: SQLite's planner uses it for user_id = ? only without a user_id <> '' term.
+CREATE INDEX endpoints_user ON endpoints (app_id, user_id);
 
 -- A user's attributes, once per (app, user).
 CREATE TABLE users (
