@@ -1,0 +1,53 @@
+// Package postgres is the store.Store for PostgreSQL, for any number of pinpointd processes
+// sharing one database. Its SQL is plain enough for PostgreSQL-wire distributed engines
+// (CockroachDB, YugabyteDB, Citus): no extensions, no triggers, and every application-scoped table
+// is keyed by (app_id, …) so rows shard by application.
+//
+// # Atomicity and durability
+//
+// Every method that writes runs in one transaction, and returns nil only after COMMIT succeeded.
+// WriteEndpoints writes its whole batch in one transaction; with atomic=false each write runs
+// under a savepoint, so a write the updater or the domain refuses leaves no trace and the others
+// commit. DeleteApp, DeleteEndpoint and DeleteUserEndpoints delete the endpoints, their events and
+// the user rows that lose their last endpoint in the same transaction. If the connection breaks
+// while COMMIT is in flight the outcome cannot be known; the call then fails with
+// store.ErrUnavailable although the change may have been committed.
+//
+// # How the rules of store.Store.WriteEndpoints are enforced
+//
+// The rules themselves are store.ApplyWrite's; this package supplies row operations and locks
+// (writeTx), at PostgreSQL's default READ COMMITTED isolation or any stricter one:
+//   - the app's row is locked FOR SHARE by every writer of the app's data and FOR UPDATE by
+//     UpdateApp and DeleteApp, so a deleted app's data cannot be written concurrently;
+//   - an endpoint's row is locked (SELECT … FOR UPDATE) before it is read, so its writers run one
+//     after the other and no partial update is lost; a batch locks its endpoints in ID order
+//     first, so batches over the same endpoints do not deadlock;
+//   - a row per (app, user) holds the user's attributes once; locking it (LockUser) serializes
+//     every change to the user's endpoints, which makes the 15-endpoints-per-user rule exact;
+//   - the partial unique index endpoints_active_address guarantees at most one ACTIVE endpoint
+//     per address: two writers activating one address at once both pass DeactivateAddress, and
+//     the second one's INSERT or UPDATE fails on the index;
+//   - a new endpoint is INSERTed, never upserted, so two writers creating one endpoint at once
+//     collide on the primary key instead of the second overwriting the first.
+//
+// No rule depends on an advisory lock or an in-process mutex; an advisory lock only keeps
+// processes that start together from running one migration twice.
+//
+// # Retries
+//
+// A transaction that fails with a serialization failure (40001), a deadlock (40P01) or one of the
+// two collisions above (23505 on endpoints_active_address or endpoints_pkey) is run again from
+// the start, up to 10 times with a short jittered backoff; the retry sees what the other writer
+// committed. Updaters (and UpdateApp's fn) may therefore be called again; the store contract
+// allows it. An error from an updater, from UpdateApp's fn or from the domain is never retried
+// and is returned as is.
+//
+// # Faults
+//
+// Connections come from a pgx pool that connects lazily and replaces broken connections by
+// itself. Unless the DSN says otherwise, connecting times out after 5 seconds, a pooled
+// connection idle for over a second is pinged with a 5-second timeout before use, and TCP
+// keepalives declare a silent server dead in about 30 seconds. A failure to reach the database
+// is returned wrapping store.ErrUnavailable; a call whose connection broke before COMMIT was sent
+// is tried once more on a fresh connection first.
+package postgres
