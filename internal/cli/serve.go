@@ -10,8 +10,10 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"os"
 	"os/signal"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
@@ -31,6 +33,8 @@ type Options struct {
 	SecretKey   string
 	Account     string
 	MaxSkew     time.Duration
+	// SigningRegions are the regions a request's credential scope may name; empty accepts any.
+	SigningRegions []string
 	// RateLimit is requests per second allowed per account and operation; 0 disables limiting.
 	RateLimit float64
 	// RateBurst is the bucket size; 0 means max(1, RateLimit).
@@ -89,7 +93,7 @@ func Start(ctx context.Context, o Options) (*Instance, error) {
 	}
 	cfg := api.Config{
 		Store:  st,
-		Auth:   api.NewKeyAuth(api.KeyAuthConfig{Store: st, MaxSkew: o.MaxSkew}),
+		Auth:   api.NewKeyAuth(api.KeyAuthConfig{Store: st, MaxSkew: o.MaxSkew, AllowRegion: regionPolicy(o.SigningRegions)}),
 		Region: o.Region,
 		Log:    o.Log,
 	}
@@ -123,6 +127,14 @@ func Start(ctx context.Context, o Options) (*Instance, error) {
 	go func() { inst.served <- inst.http.Serve(ln) }()
 	o.Log.Info("serving", "addr", ln.Addr().String(), "store", redact(o.Store), "region", o.Region)
 	return inst, nil
+}
+
+// regionPolicy accepts the listed regions, or any region when the list is empty.
+func regionPolicy(regions []string) func(string) bool {
+	if len(regions) == 0 {
+		return nil
+	}
+	return func(r string) bool { return slices.Contains(regions, r) }
 }
 
 // Addr is the address the server listens on.
@@ -220,9 +232,16 @@ func serveCmd(ctx context.Context, args []string, env func(string) string, stdou
 	fs.DurationVar(&o.MaxSkew, "max-skew", envDuration(env, "PINPOINTD_MAX_SKEW", 15*time.Minute), "largest accepted clock skew of signed requests (env PINPOINTD_MAX_SKEW)")
 	fs.Float64Var(&o.RateLimit, "rate-limit", envFloat(env, "PINPOINTD_RATE_LIMIT", 0), "requests per second per account and operation; 0 = unlimited (env PINPOINTD_RATE_LIMIT)")
 	fs.IntVar(&o.RateBurst, "rate-burst", int(envFloat(env, "PINPOINTD_RATE_BURST", 0)), "burst size of the rate limit; 0 = the rate (env PINPOINTD_RATE_BURST)")
+	regions := fs.String("signing-regions", env("PINPOINTD_SIGNING_REGIONS"), "comma-separated regions a signature may be scoped to; empty = any (env PINPOINTD_SIGNING_REGIONS)")
+	pprofAddr := fs.String("pprof-addr", env("PINPOINTD_PPROF_ADDR"), "serve net/http/pprof on this address (off when empty; keep it on loopback) (env PINPOINTD_PPROF_ADDR)")
 	logFormat := fs.String("log-format", envOr(env, "PINPOINTD_LOG_FORMAT", "text"), "text or json (env PINPOINTD_LOG_FORMAT)")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	for _, r := range strings.Split(*regions, ",") {
+		if r = strings.TrimSpace(r); r != "" {
+			o.SigningRegions = append(o.SigningRegions, r)
+		}
 	}
 	o.AccessKeyID = env("PINPOINTD_ACCESS_KEY_ID")
 	o.SecretKey = env("PINPOINTD_SECRET_ACCESS_KEY")
@@ -230,6 +249,13 @@ func serveCmd(ctx context.Context, args []string, env func(string) string, stdou
 	o.Log = newLogger(*logFormat, stderr)
 	o.Out = stdout
 
+	if *pprofAddr != "" {
+		mux := http.NewServeMux()
+		mux.HandleFunc("/debug/pprof/", pprof.Index)
+		mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+		mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+		go func() { o.Log.Error("pprof server stopped", "err", http.ListenAndServe(*pprofAddr, mux)) }()
+	}
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	inst, err := Start(ctx, o)

@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
+	"slices"
 
 	"pinpointd/internal/pinpoint"
 )
@@ -85,12 +87,15 @@ func ApplyWrite(ctx context.Context, tx Tx, app *pinpoint.App, w EndpointWrite) 
 			}
 		}
 	}
-	if e.User.UserID != "" {
+	if e.User.UserID != "" && !sameAttrs(e.User.UserAttributes, attrs) {
 		if err := tx.PutUser(ctx, e.User.UserID, e.User.UserAttributes); err != nil {
 			return nil, err
 		}
 	}
-	if e.EndpointStatus == pinpoint.StatusActive && e.Address != "" {
+	// An endpoint that already was the ACTIVE one for its address still is: the unique index
+	// guarantees no other ACTIVE endpoint has that address, so there is nothing to deactivate.
+	stillActive := old != nil && old.EndpointStatus == pinpoint.StatusActive && old.Address == e.Address
+	if e.EndpointStatus == pinpoint.StatusActive && e.Address != "" && !stillActive {
 		if err := tx.DeactivateAddress(ctx, e.Address, w.ID); err != nil {
 			return nil, err
 		}
@@ -109,6 +114,11 @@ func ApplyWrite(ctx context.Context, tx Tx, app *pinpoint.App, w EndpointWrite) 
 		}
 	}
 	return e, nil
+}
+
+// sameAttrs reports whether two attribute maps hold the same keys and values.
+func sameAttrs(a, b map[string][]string) bool {
+	return maps.EqualFunc(a, b, slices.Equal[[]string])
 }
 
 // EncodeEndpoint returns the document a backend stores for e. The user's attributes are left out

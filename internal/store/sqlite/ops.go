@@ -49,6 +49,24 @@ func getApp(ctx context.Context, q rowQuerier, account, appID string) (pinpoint.
 	return a, nil
 }
 
+// app returns an app of account for a write. The writer caches apps: it is the only connection
+// that changes them, UpdateApp and DeleteApp drop the entry, and a failed commit empties the cache,
+// so the cache never shows what the database does not hold. Callers must not modify the result.
+func (c *conn) app(ctx context.Context, account, appID string) (pinpoint.App, error) {
+	if a, ok := c.apps[appID]; ok && a.Account == account {
+		return a, nil
+	}
+	a, err := getApp(ctx, c, account, appID)
+	if err != nil {
+		return a, err
+	}
+	if len(c.apps) >= 4096 {
+		clear(c.apps)
+	}
+	c.apps[appID] = a
+	return a, nil
+}
+
 // CreateApp implements store.Store.
 func (s *Store) CreateApp(ctx context.Context, app pinpoint.App) error {
 	tags, err := store.EncodeJSON(orEmpty(app.Tags))
@@ -116,6 +134,7 @@ func (s *Store) UpdateApp(ctx context.Context, account, appID string, fn func(*p
 		if _, err := c.exec(ctx, "UPDATE apps SET name = ?, tags = ?, excluded = ? WHERE app_id = ?", a.Name, tags, excluded, a.ID); err != nil {
 			return wrap("update app", err)
 		}
+		delete(c.apps, a.ID)
 		out = a
 		return nil
 	})
@@ -130,6 +149,7 @@ func (s *Store) DeleteApp(ctx context.Context, account, appID string) (pinpoint.
 		if err != nil {
 			return err
 		}
+		delete(c.apps, appID)
 		for _, table := range []string{"events", "endpoints", "users", "apps"} {
 			if _, err := c.exec(ctx, "DELETE FROM "+table+" WHERE app_id = ?", appID); err != nil {
 				return wrap("delete app", err)
@@ -194,7 +214,7 @@ func (s *Store) WriteEndpoints(ctx context.Context, account, appID string, write
 	results := make([]store.WriteResult, len(writes))
 	err := s.write(ctx, func(ctx context.Context, c *conn) error {
 		clear(results)
-		app, err := getApp(ctx, c, account, appID)
+		app, err := c.app(ctx, account, appID)
 		if err != nil {
 			return err
 		}
@@ -240,7 +260,7 @@ func isDomainErr(err error) bool {
 func (s *Store) DeleteEndpoint(ctx context.Context, account, appID, id string) (pinpoint.Endpoint, error) {
 	var out pinpoint.Endpoint
 	err := s.write(ctx, func(ctx context.Context, c *conn) error {
-		if _, err := getApp(ctx, c, account, appID); err != nil {
+		if _, err := c.app(ctx, account, appID); err != nil {
 			return err
 		}
 		e, err := scanEndpoint(c.queryRow(ctx, endpointSelect+"AND e.id = ?", appID, id))
@@ -309,7 +329,7 @@ func (s *Store) GetUserEndpoints(ctx context.Context, account, appID, userID str
 func (s *Store) DeleteUserEndpoints(ctx context.Context, account, appID, userID string) ([]pinpoint.Endpoint, error) {
 	var out []pinpoint.Endpoint
 	err := s.write(ctx, func(ctx context.Context, c *conn) error {
-		if _, err := getApp(ctx, c, account, appID); err != nil {
+		if _, err := c.app(ctx, account, appID); err != nil {
 			return err
 		}
 		eps, err := userEndpoints(ctx, c, appID, userID)

@@ -16,6 +16,7 @@ import (
 
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
 
+	"pinpointd/internal/pinpoint"
 	"pinpointd/internal/store"
 )
 
@@ -29,8 +30,8 @@ const maxGroup = 256
 // file must not be opened by two processes at once (use PostgreSQL for that).
 type Store struct {
 	log    *slog.Logger
-	writer *sql.DB // one connection, owned by the commit loop
-	reader *sql.DB // a pool of query-only connections
+	writer *sql.DB   // one connection, owned by the commit loop
+	reader *readPool // a pool of query-only connections
 
 	jobs    chan *job
 	closing chan struct{}
@@ -55,7 +56,8 @@ func Open(ctx context.Context, path string, log *slog.Logger) (*Store, error) {
 	}
 	// synchronous(FULL) in WAL mode fsyncs the log at every commit: an acknowledged write survives
 	// power loss (DESIGN.md promise 2).
-	base := "file:" + path + "?_pragma=busy_timeout(10000)&_pragma=foreign_keys(ON)&_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)"
+	// mmap lets reads of hot pages skip the pread system call.
+	base := "file:" + path + "?_pragma=busy_timeout(10000)&_pragma=foreign_keys(ON)&_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_pragma=mmap_size(134217728)"
 	writer, err := sql.Open("sqlite", base+"&_txlock=immediate")
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
@@ -67,15 +69,16 @@ func Open(ctx context.Context, path string, log *slog.Logger) (*Store, error) {
 		writer.Close()
 		return nil, err
 	}
-	reader, err := sql.Open("sqlite", base+"&_pragma=query_only(1)")
+	readDB, err := sql.Open("sqlite", base+"&_pragma=query_only(1)")
 	if err != nil {
 		writer.Close()
 		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
 	}
 	n := max(4, runtime.GOMAXPROCS(0)*2)
-	reader.SetMaxOpenConns(n)
-	reader.SetMaxIdleConns(n)
-	reader.SetConnMaxLifetime(0)
+	readDB.SetMaxOpenConns(n)
+	readDB.SetMaxIdleConns(n)
+	readDB.SetConnMaxLifetime(0)
+	reader := &readPool{db: readDB, stmts: make(map[string]*sql.Stmt)}
 
 	s := &Store{
 		log:     log,
@@ -187,7 +190,7 @@ func (s *Store) write(ctx context.Context, fn func(ctx context.Context, c *conn)
 
 func (s *Store) commitLoop(raw *sql.Conn) {
 	defer close(s.done)
-	c := &conn{raw: raw, stmts: make(map[string]*sql.Stmt)}
+	c := &conn{raw: raw, stmts: make(map[string]*sql.Stmt), apps: make(map[string]pinpoint.App)}
 	defer func() {
 		c.closeStmts()
 		raw.Close()
@@ -258,16 +261,19 @@ func (s *Store) commit(c *conn, group []*job) {
 		errs[i] = j.fn(j.ctx, c)
 		if errs[i] != nil {
 			c.exec(ctx, "ROLLBACK TO job")
+			clear(c.apps)
 		}
 		c.exec(ctx, "RELEASE job")
 	}
 	if single && errs[0] != nil {
 		c.exec(ctx, "ROLLBACK")
+		clear(c.apps)
 		finish(nil)
 		return
 	}
 	if _, err := c.exec(ctx, "COMMIT"); err != nil {
 		c.exec(ctx, "ROLLBACK")
+		clear(c.apps)
 		s.log.Error("sqlite: commit failed", "writes", len(group), "err", err)
 		finish(fmt.Errorf("sqlite: commit: %w: %w", store.ErrUnavailable, err))
 		return
@@ -279,6 +285,7 @@ func (s *Store) commit(c *conn, group []*job) {
 type conn struct {
 	raw   *sql.Conn
 	stmts map[string]*sql.Stmt
+	apps  map[string]pinpoint.App // see conn.app
 }
 
 func (c *conn) stmt(ctx context.Context, q string) (*sql.Stmt, error) {
@@ -294,10 +301,6 @@ func (c *conn) stmt(ctx context.Context, q string) (*sql.Stmt, error) {
 }
 
 func (c *conn) exec(ctx context.Context, q string, args ...any) (sql.Result, error) {
-	if strings.HasPrefix(q, "BEGIN") || strings.HasPrefix(q, "COMMIT") || strings.HasPrefix(q, "ROLLBACK") ||
-		strings.HasPrefix(q, "SAVEPOINT") || strings.HasPrefix(q, "RELEASE") {
-		return c.raw.ExecContext(ctx, q)
-	}
 	st, err := c.stmt(ctx, q)
 	if err != nil {
 		return nil, err

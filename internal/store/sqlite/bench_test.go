@@ -1,0 +1,52 @@
+package sqlite_test
+
+import (
+	"encoding/json"
+	"fmt"
+	"path/filepath"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"pinpointd/internal/pinpoint"
+	"pinpointd/internal/store"
+	"pinpointd/internal/store/sqlite"
+)
+
+// BenchmarkWriteEndpoint measures one durable endpoint upsert through WriteEndpoints; in parallel
+// the writes share group commits.
+func BenchmarkWriteEndpoint(b *testing.B) {
+	ctx := b.Context()
+	s, err := sqlite.Open(ctx, filepath.Join(b.TempDir(), "bench.db"), nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close()
+	if err := s.CreateApp(ctx, pinpoint.App{ID: "app", Account: "acct", Name: "bench", CreationDate: "2026-11-29T00:00:00.000Z"}); err != nil {
+		b.Fatal(err)
+	}
+	var req pinpoint.EndpointRequest
+	body := `{"ChannelType":"GCM","Address":"tok","Attributes":{"interests":["music","travel"]},"Demographic":{"Make":"Google","Platform":"android"},"Location":{"City":"Seattle","Latitude":47.61},"Metrics":{"sessions":4}}`
+	if err := json.Unmarshal([]byte(body), &req); err != nil {
+		b.Fatal(err)
+	}
+	now := time.Date(2026, 11, 29, 12, 0, 0, 0, time.UTC)
+	var n atomic.Int64
+	b.ReportAllocs()
+	b.SetParallelism(16)
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			id := fmt.Sprintf("ep-%d", n.Add(1)%10000)
+			r := req
+			addr := "addr-" + id
+			r.Address = &addr
+			w := []store.EndpointWrite{{ID: id, Update: func(app *pinpoint.App, old *pinpoint.Endpoint, ua map[string][]string) (*pinpoint.Endpoint, error) {
+				return pinpoint.Merge(old, ua, &r, pinpoint.Update{AppID: app.ID, ID: id, Now: now, RequestID: "r"})
+			}}}
+			if _, err := s.WriteEndpoints(ctx, "acct", "app", w, true); err != nil {
+				b.Error(err)
+				return
+			}
+		}
+	})
+}
