@@ -1,0 +1,175 @@
+package pinpoint
+
+import (
+	"encoding/json"
+	"errors"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+)
+
+var t0 = time.Date(2026, 11, 29, 12, 0, 0, 123e6, time.UTC)
+
+func req(t *testing.T, body string) *EndpointRequest {
+	t.Helper()
+	var r EndpointRequest
+	if err := json.Unmarshal([]byte(body), &r); err != nil {
+		t.Fatalf("decode %s: %v", body, err)
+	}
+	if err := r.Validate(""); err != nil {
+		t.Fatalf("validate %s: %v", body, err)
+	}
+	return &r
+}
+
+func merge(t *testing.T, old *Endpoint, body string, now time.Time) *Endpoint {
+	t.Helper()
+	var ua map[string][]string
+	if old != nil {
+		ua = old.User.UserAttributes
+	}
+	e, err := Merge(old, ua, req(t, body), Update{AppID: "app", ID: "ep", Now: now, RequestID: "rid"})
+	if err != nil {
+		t.Fatalf("Merge %s: %v", body, err)
+	}
+	return e
+}
+
+func TestMergeCreate(t *testing.T) {
+	e := merge(t, nil, `{"Address":"a","ChannelType":"GCM","Location":{"Latitude":47.61,"Longitude":-122.35}}`, t0)
+	want := Endpoint{
+		Address: "a", ApplicationID: "app", ChannelType: "GCM", CohortID: CohortID("ep"),
+		CreationDate: "2026-11-29T12:00:00.123Z", EffectiveDate: "2026-11-29T12:00:00.123Z",
+		EndpointStatus: "ACTIVE", ID: "ep", OptOut: "NONE", RequestID: "rid",
+		Location: &Location{Latitude: ptr(47.6), Longitude: ptr(-122.4)},
+	}
+	if !reflect.DeepEqual(*e, want) {
+		t.Errorf("got %+v, want %+v", *e, want)
+	}
+}
+
+func TestMergeUpdate(t *testing.T) {
+	old := merge(t, nil, `{"Address":"a","ChannelType":"GCM","Attributes":{"x":["1"],"y":["2"]},"Metrics":{"m":1,"n":2},
+		"Demographic":{"Make":"apple","Model":"iPhone"},"User":{"UserId":"u","UserAttributes":{"p":["q"]}},"EndpointStatus":"INACTIVE"}`, t0)
+	later := t0.Add(time.Hour)
+	e := merge(t, old, `{"Attributes":{"x":["9"],"y":[]},"Metrics":{"n":null},"Demographic":{"Model":"iPad"},"User":{"UserAttributes":{"r":["s"]}},"RequestId":"mine"}`, later)
+	checks := []struct {
+		name      string
+		got, want any
+	}{
+		{"Address kept", e.Address, "a"},
+		{"Attributes per key, [] clears", e.Attributes, map[string][]string{"x": {"9"}}},
+		{"Metrics per key, null clears", e.Metrics, map[string]float64{"m": 1}},
+		{"Demographic per field", *e.Demographic, Demographic{Make: "apple", Model: "iPad"}},
+		{"UserId kept", e.User.UserID, "u"},
+		{"UserAttributes per key", e.User.UserAttributes, map[string][]string{"p": {"q"}, "r": {"s"}}},
+		{"status ACTIVE on update", e.EndpointStatus, "ACTIVE"},
+		{"CreationDate kept", e.CreationDate, old.CreationDate},
+		{"EffectiveDate now", e.EffectiveDate, FormatTime(later)},
+		{"RequestId from request", e.RequestID, "mine"},
+		{"old untouched", old.Attributes, map[string][]string{"x": {"1"}, "y": {"2"}}},
+	}
+	for _, c := range checks {
+		if !reflect.DeepEqual(c.got, c.want) {
+			t.Errorf("%s: got %v, want %v", c.name, c.got, c.want)
+		}
+	}
+}
+
+func TestMergeExcluded(t *testing.T) {
+	u := Update{AppID: "app", ID: "ep", Now: t0, Excluded: map[string][]string{AttrTypeCustom: {"secret", "tmp*"}}}
+	e, err := Merge(nil, nil, req(t, `{"Attributes":{"secret":["1"],"tmpA":["2"],"keep":["3"]}}`), u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := map[string][]string{"keep": {"3"}}; !reflect.DeepEqual(e.Attributes, want) {
+		t.Errorf("got %v, want %v", e.Attributes, want)
+	}
+}
+
+func TestMergeLimits(t *testing.T) {
+	var b strings.Builder
+	b.WriteString(`{"Attributes":{`)
+	for i := range 200 {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString(`"attr` + strings.Repeat("x", 10) + string(rune('a'+i%26)) + string(rune('a'+i/26)) + `":["` + strings.Repeat("v", 100) + `"]`)
+	}
+	b.WriteString(`}}`)
+	_, err := Merge(nil, nil, req(t, b.String()), Update{ID: "ep", Now: t0})
+	var pe *Error
+	if !errors.As(err, &pe) || pe.Code != CodeBadRequest || !strings.Contains(pe.Message, "15360") {
+		t.Errorf("got %v, want a BadRequestException naming the 15360-byte limit", err)
+	}
+}
+
+func TestValidate(t *testing.T) {
+	long := strings.Repeat("n", 51)
+	cases := []struct{ body, field string }{
+		{`{"ChannelType":"FAX"}`, "ChannelType"},
+		{`{"OptOut":"MAYBE"}`, "OptOut"},
+		{`{"EndpointStatus":"GONE"}`, "EndpointStatus"},
+		{`{"EffectiveDate":"yesterday"}`, "EffectiveDate"},
+		{`{"Location":{"Latitude":90.5}}`, "Location.Latitude"},
+		{`{"Location":{"Longitude":-181}}`, "Location.Longitude"},
+		{`{"Attributes":{"` + long + `":["v"]}}`, "Attributes"},
+		{`{"Attributes":{"a":["` + strings.Repeat("v", 101) + `"]}}`, "100"},
+		{`{"Metrics":{"` + long + `":1}}`, "Metrics"},
+		{`{"User":{"UserId":"a{b"}}`, "User.UserId"},
+		{`{"User":{"UserAttributes":{"a":[` + strings.Repeat(`"v",`, 50) + `"v"]}}}`, "50"},
+	}
+	for _, c := range cases {
+		var r EndpointRequest
+		if err := json.Unmarshal([]byte(c.body), &r); err != nil {
+			t.Fatal(err)
+		}
+		err := r.Validate("")
+		var pe *Error
+		if !errors.As(err, &pe) || pe.Code != CodeBadRequest || !strings.Contains(pe.Message, c.field) {
+			t.Errorf("%s: got %v, want BadRequestException mentioning %q", c.body, err, c.field)
+		}
+	}
+}
+
+func TestJoinUser(t *testing.T) {
+	members := func(push int, total int) []Member {
+		var ms []Member
+		for i := range total {
+			ch := "EMAIL"
+			if i < push {
+				ch = "APNS"
+			}
+			ms = append(ms, Member{ID: string(rune('a' + i)), ChannelType: ch, EffectiveDate: FormatTime(t0.Add(time.Duration(total-i) * time.Minute))})
+		}
+		return ms
+	}
+	gcm := &Endpoint{ChannelType: "GCM", User: User{UserID: "u"}}
+	email := &Endpoint{ChannelType: "EMAIL", User: User{UserID: "u"}}
+	if v, err := JoinUser(email, members(0, 14)); v != "" || err != nil {
+		t.Errorf("15th endpoint: got %q, %v; want it to join", v, err)
+	}
+	if _, err := JoinUser(email, members(3, 15)); ErrorCode(err) != CodeBadRequest {
+		t.Errorf("16th EMAIL: got %v, want BadRequestException", err)
+	}
+	if _, err := JoinUser(gcm, members(0, 15)); ErrorCode(err) != CodeBadRequest {
+		t.Errorf("16th GCM without push members: got %v, want BadRequestException", err)
+	}
+	// Push members a, b, c have EffectiveDates t0+15m, +14m, +13m: c is the oldest.
+	if v, err := JoinUser(gcm, members(3, 15)); v != "c" || err != nil {
+		t.Errorf("16th GCM: got %q, %v; want eviction of the oldest push endpoint c", v, err)
+	}
+}
+
+func TestCohortIDStableAndInRange(t *testing.T) {
+	for _, id := range []string{"a", "b", "device-1", "x/y+z w"} {
+		c := CohortID(id)
+		if c != CohortID(id) {
+			t.Errorf("CohortID(%q) not stable", id)
+		}
+		if len(c) == 0 || len(c) > 2 || strings.Trim(c, "0123456789") != "" {
+			t.Errorf("CohortID(%q) = %q, want 0..99", id, c)
+		}
+	}
+}
