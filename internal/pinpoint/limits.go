@@ -3,6 +3,7 @@ package pinpoint
 // Limits of DESIGN.md "Decisions". Every one is checked before anything is written.
 const (
 	MaxIDLen             = 256       // endpoint and user IDs
+	MaxAddressBytes      = 1024      // an endpoint's Address (push tokens, E.164 numbers, emails, URLs)
 	MaxAttrNameLen       = 50        // attribute and metric names
 	MaxAttrValueLen      = 100       // one attribute value
 	MaxAttrValues        = 50        // values of one attribute

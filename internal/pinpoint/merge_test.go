@@ -109,6 +109,7 @@ func TestValidate(t *testing.T) {
 	long := strings.Repeat("n", 51)
 	cases := []struct{ body, field string }{
 		{`{"ChannelType":"FAX"}`, "ChannelType"},
+		{`{"Address":"` + strings.Repeat("a", 1025) + `"}`, "1024"},
 		{`{"OptOut":"MAYBE"}`, "OptOut"},
 		{`{"EndpointStatus":"GONE"}`, "EndpointStatus"},
 		{`{"EffectiveDate":"yesterday"}`, "EffectiveDate"},

@@ -46,6 +46,9 @@ func (r *EndpointRequest) Validate(field string) error {
 	if r.ChannelType != nil && !channelTypes[*r.ChannelType] {
 		return BadRequest("%sChannelType %q is not one of PUSH, GCM, APNS, APNS_SANDBOX, APNS_VOIP, APNS_VOIP_SANDBOX, ADM, SMS, VOICE, EMAIL, BAIDU, CUSTOM, IN_APP", field, *r.ChannelType)
 	}
+	if r.Address != nil && len(*r.Address) > MaxAddressBytes {
+		return BadRequest("%sAddress is %d bytes long; the limit is %d", field, len(*r.Address), MaxAddressBytes)
+	}
 	if r.EndpointStatus != nil && *r.EndpointStatus != StatusActive && *r.EndpointStatus != StatusInactive {
 		return BadRequest("%sEndpointStatus %q must be ACTIVE or INACTIVE", field, *r.EndpointStatus)
 	}

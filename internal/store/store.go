@@ -22,7 +22,9 @@ var (
 // EndpointUpdater computes the new state of an endpoint of app from old (nil when it does not exist)
 // and userAttrs, the current attributes of the user the result will belong to.
 //
-// It runs inside the store's transaction and may be called twice for one write: first with the
+// It runs inside the store's transaction and may be called more than once for one write: a backend
+// that retries a transaction (PostgreSQL, on serialization failures and deadlocks) calls it again,
+// and within one attempt it is called twice when the user changes: first with the
 // attributes of old's user (old's own attributes when it has no user; nil when old is nil); when the
 // result names a different UserId, the store locks that user and calls it again with that user's
 // attributes (nil for no user). It must therefore be a pure function of its arguments. An error it

@@ -20,7 +20,9 @@ const (
 	forUpdate = " FOR UPDATE"
 )
 
-// escalateAfter is how many attempts a writer of an app's data makes under row locks alone.
+// escalateAfter is how many attempts a writer of an app's data makes under row locks alone. One:
+// a lost attempt usually means a deadlock, which already cost the server's deadlock_timeout (1s
+// by default) to detect, and contention that produced one is likely to produce another.
 const escalateAfter = 1
 
 // writerLock is the lock a writer of an app's data takes on the app's row at its attempt-th
@@ -28,8 +30,8 @@ const escalateAfter = 1
 // heavy contention on the same rows they can lose attempt after attempt to deadlocks (each found
 // only after the server's deadlock_timeout) and collisions. From attempt escalateAfter+1 on, the
 // writer takes the app's row exclusively instead: every other writer of the app then waits at its
-// first statement, holding nothing, so this attempt cannot lose any more. Correctness never
-// depends on this lock; it only guarantees progress.
+// first statement, holding nothing, so this attempt can neither deadlock nor collide with them.
+// Correctness never depends on this lock; it only guarantees progress.
 func writerLock(attempt int) string {
 	if attempt > escalateAfter {
 		return forUpdate
@@ -105,8 +107,12 @@ func (s *Store) GetApp(ctx context.Context, account, appID string) (pinpoint.App
 	return a, nil
 }
 
-// ListApps returns at most limit apps of account with IDs greater than after, ordered by ID
-// (byte-wise). A limit of zero or less means no limit.
+// ListApps returns at most limit apps of account with IDs greater than after, ordered by ID. A
+// limit of zero or less means no limit.
+//
+// The order and the comparison with after are the database's collation's, which is byte order for
+// app IDs as pinpointd makes them (32 lowercase hex digits) in every collation; sorting in Go
+// instead would mean reading every app of the account for each page.
 func (s *Store) ListApps(ctx context.Context, account, after string, limit int) ([]pinpoint.App, error) {
 	q := "SELECT " + appColumns + " FROM apps WHERE account = $1 AND app_id > $2 ORDER BY app_id"
 	args := []any{account, after}

@@ -20,8 +20,7 @@
 //   - the app's row is locked FOR SHARE by every writer of the app's data and FOR UPDATE by
 //     UpdateApp and DeleteApp, so a deleted app's data cannot be written concurrently;
 //   - an endpoint's row is locked (SELECT … FOR UPDATE) before it is read, so its writers run one
-//     after the other and no partial update is lost; a batch locks its endpoints in ID order
-//     first, so batches over the same endpoints do not deadlock;
+//     after the other and no partial update is lost;
 //   - a row per (app, user) holds the user's attributes once; locking it (LockUser) serializes
 //     every change to the user's endpoints, which makes the 15-endpoints-per-user rule exact;
 //   - the partial unique index endpoints_active_address guarantees at most one ACTIVE endpoint
@@ -29,6 +28,12 @@
 //     the second one's INSERT or UPDATE fails on the index;
 //   - a new endpoint is INSERTed, never upserted, so two writers creating one endpoint at once
 //     collide on the primary key instead of the second overwriting the first.
+//
+// Writes of one call are applied in the caller's order (the rules make the order observable),
+// but every transaction locks endpoint rows before user rows, and a batch first locks its
+// endpoints in ID order and then their current users in user ID order (lockBatch), so that
+// concurrent batches over the same rows queue instead of deadlocking. Locks that depend on the
+// merge (a user joined, an endpoint evicted or deactivated) are taken as the writes go.
 //
 // No rule depends on an advisory lock or an in-process mutex; an advisory lock only keeps
 // processes that start together from running one migration twice.
@@ -38,7 +43,11 @@
 // A transaction that fails with a serialization failure (40001), a deadlock (40P01) or one of the
 // two collisions above (23505 on endpoints_active_address or endpoints_pkey) is run again from
 // the start, up to 10 times with a short jittered backoff; the retry sees what the other writer
-// committed. Updaters (and UpdateApp's fn) may therefore be called again; the store contract
+// committed. From its second attempt on, a writer of an app's data locks the app's row FOR UPDATE
+// instead of FOR SHARE: the app's other writers then wait for it before taking any lock, so the
+// retry can neither deadlock nor collide with them again. Progress is thus guaranteed even under
+// pathological contention, at the price of serializing the app's writes for that one
+// transaction. Updaters (and UpdateApp's fn) may be called again on a retry; the store contract
 // allows it. An error from an updater, from UpdateApp's fn or from the domain is never retried
 // and is returned as is.
 //

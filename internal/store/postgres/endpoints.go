@@ -32,6 +32,13 @@ func decodeEndpoint(doc, status, userID string, attrs *string) (*pinpoint.Endpoi
 	return e, nil
 }
 
+// sortEndpoints orders endpoints by ID byte-wise, as the contract does, in Go: ORDER BY would
+// follow the database's collation, which need not be byte order (and CockroachDB cannot declare a
+// column COLLATE "C").
+func sortEndpoints(es []pinpoint.Endpoint) {
+	slices.SortFunc(es, func(a, b pinpoint.Endpoint) int { return strings.Compare(a.ID, b.ID) })
+}
+
 func endpointNotFound(id string) error {
 	return fmt.Errorf("postgres: endpoint %q: %w", id, store.ErrEndpointNotFound)
 }
@@ -214,8 +221,7 @@ func (s *Store) GetUserEndpoints(ctx context.Context, account, appID, userID str
 			FROM apps a
 			LEFT JOIN endpoints e ON e.app_id = a.app_id AND e.user_id = $3 AND $3 <> ''
 			LEFT JOIN users u ON u.app_id = e.app_id AND u.user_id = e.user_id
-			WHERE a.app_id = $1 AND a.account = $2
-			ORDER BY e.id`, appID, account, userID)
+			WHERE a.app_id = $1 AND a.account = $2`, appID, account, userID)
 		if err != nil {
 			return dbErr(err)
 		}
@@ -247,6 +253,7 @@ func (s *Store) GetUserEndpoints(ctx context.Context, account, appID, userID str
 		case len(es) == 0:
 			return userNotFound(userID)
 		}
+		sortEndpoints(es)
 		return nil
 	})
 	if err != nil {
@@ -255,8 +262,8 @@ func (s *Store) GetUserEndpoints(ctx context.Context, account, appID, userID str
 	return es, nil
 }
 
-// DeleteUserEndpoints locks the user, then deletes the user's endpoints, their events and the
-// user's row, in one transaction.
+// DeleteUserEndpoints locks the user's endpoints and then the user, and deletes the endpoints,
+// their events and the user's row, in one transaction.
 func (s *Store) DeleteUserEndpoints(ctx context.Context, account, appID, userID string) ([]pinpoint.Endpoint, error) {
 	var es []pinpoint.Endpoint
 	attempt := 0
@@ -302,7 +309,7 @@ func (s *Store) DeleteUserEndpoints(ctx context.Context, account, appID, userID 
 			// Nothing to delete; returning an error rolls back the row LockUser created.
 			return userNotFound(userID)
 		}
-		slices.SortFunc(es, func(a, b pinpoint.Endpoint) int { return strings.Compare(a.ID, b.ID) })
+		sortEndpoints(es)
 		ids := make([]string, len(es))
 		for i := range es {
 			ids[i] = es[i].ID
@@ -327,8 +334,7 @@ func (s *Store) ListEvents(ctx context.Context, account, appID, endpointID strin
 		rows, err := s.pool.Query(ctx, `SELECT ev.event_id, ev.event_type, ev.ts, ev.body
 			FROM apps a
 			LEFT JOIN events ev ON ev.app_id = a.app_id AND ev.endpoint_id = $3
-			WHERE a.app_id = $1 AND a.account = $2
-			ORDER BY ev.event_id`, appID, account, endpointID)
+			WHERE a.app_id = $1 AND a.account = $2`, appID, account, endpointID)
 		if err != nil {
 			return dbErr(err)
 		}
@@ -357,6 +363,7 @@ func (s *Store) ListEvents(ctx context.Context, account, appID, endpointID strin
 		if !found {
 			return appNotFound(appID)
 		}
+		slices.SortFunc(evs, func(a, b store.Event) int { return strings.Compare(a.ID, b.ID) })
 		return nil
 	})
 	if err != nil {

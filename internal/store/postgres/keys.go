@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 
 	"github.com/jackc/pgx/v5"
 
@@ -63,12 +65,17 @@ func (s *Store) GetKey(ctx context.Context, accessKeyID string) (store.Key, erro
 func (s *Store) ListKeys(ctx context.Context) ([]store.Key, error) {
 	var ks []store.Key
 	err := s.run(ctx, "list keys", func(ctx context.Context) error {
-		rows, err := s.pool.Query(ctx, "SELECT "+keyColumns+" FROM keys ORDER BY access_key_id")
+		rows, err := s.pool.Query(ctx, "SELECT "+keyColumns+" FROM keys")
 		if err != nil {
 			return dbErr(err)
 		}
 		ks, err = pgx.CollectRows(rows, func(row pgx.CollectableRow) (store.Key, error) { return scanKey(row) })
-		return dbErr(err)
+		if err != nil {
+			return dbErr(err)
+		}
+		// Sorted in Go: byte order whatever the database's collation (see sortEndpoints).
+		slices.SortFunc(ks, func(a, b store.Key) int { return strings.Compare(a.AccessKeyID, b.AccessKeyID) })
+		return nil
 	})
 	if err != nil {
 		return nil, err

@@ -91,11 +91,9 @@ func parseConfig(dsn string) (*pgxpool.Config, error) {
 }
 
 // Ping reports whether the database answers; the error wraps store.ErrUnavailable when it does not.
+// Like every call, it tries a fresh connection when a pooled one turns out broken.
 func (s *Store) Ping(ctx context.Context) error {
-	if err := s.pool.Ping(ctx); err != nil {
-		return s.fail("ping", err)
-	}
-	return nil
+	return s.run(ctx, "ping", func(ctx context.Context) error { return dbErr(s.pool.Ping(ctx)) })
 }
 
 // Close waits until every connection in use is released (so in-flight operations finish), then

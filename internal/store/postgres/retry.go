@@ -116,8 +116,10 @@ func retryable(de *dbError, attempt int) bool {
 		case "23505": // unique_violation
 			return pgErr.ConstraintName == constraintActiveAddress || pgErr.ConstraintName == constraintEndpointKey
 		}
-		return false
 	}
+	// A broken connection (say, a pooled one the server dropped when it restarted, which answers
+	// EOF or admin_shutdown) is worth one try on a fresh one, unless the break may have hidden a
+	// successful COMMIT.
 	var connectErr *pgconn.ConnectError
 	switch {
 	case !unavailable(de.err), attempt >= maxConnAttempts:

@@ -82,7 +82,7 @@ func (t *writeTx) LockUser(ctx context.Context, userID string) (map[string][]str
 
 func (t *writeTx) UserMembers(ctx context.Context, userID, exceptID string) ([]pinpoint.Member, error) {
 	rows, err := t.tx.Query(ctx, `SELECT id, channel_type, effective_date FROM endpoints
-		WHERE app_id = $1 AND user_id = $2 AND id <> $3 ORDER BY id`, t.appID, userID, exceptID)
+		WHERE app_id = $1 AND user_id = $2 AND id <> $3`, t.appID, userID, exceptID)
 	if err != nil {
 		return nil, dbErr(err)
 	}
