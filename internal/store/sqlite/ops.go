@@ -376,33 +376,43 @@ func (s *Store) ListEvents(ctx context.Context, account, appID, endpointID strin
 	return out, wrap("list events", rows.Err())
 }
 
-// writeTx implements store.Tx on the writer connection.
+// writeTx implements store.Tx on the writer connection. The single writer is the lock.
 type writeTx struct {
 	c   *conn
 	app string
+	// Endpoint reads the endpoint's user's attributes in the same query; LockUser then needs no
+	// query of its own for that user.
+	userID    string
+	userAttrs string
 }
 
 func (t *writeTx) Endpoint(ctx context.Context, id string) (*pinpoint.Endpoint, error) {
 	var doc []byte
 	var status, userID string
-	err := t.c.queryRow(ctx, "SELECT doc, status, user_id FROM endpoints WHERE app_id = ? AND id = ?", t.app, id).Scan(&doc, &status, &userID)
+	t.userID, t.userAttrs = "", ""
+	err := t.c.queryRow(ctx, `SELECT e.doc, e.status, e.user_id, COALESCE(u.attrs, '') FROM endpoints e `+userJoin+`WHERE e.app_id = ? AND e.id = ?`, t.app, id).Scan(&doc, &status, &userID, &t.userAttrs)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, nil
 	}
 	if err != nil {
 		return nil, wrap("read endpoint", err)
 	}
+	t.userID = userID
 	return store.DecodeEndpoint(doc, status, userID)
 }
 
 func (t *writeTx) LockUser(ctx context.Context, userID string) (map[string][]string, error) {
 	var attrs string
-	err := t.c.queryRow(ctx, "SELECT attrs FROM users WHERE app_id = ? AND user_id = ?", t.app, userID).Scan(&attrs)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, wrap("read user", err)
+	if userID == t.userID {
+		attrs = t.userAttrs
+	} else {
+		err := t.c.queryRow(ctx, "SELECT attrs FROM users WHERE app_id = ? AND user_id = ?", t.app, userID).Scan(&attrs)
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil, nil
+		}
+		if err != nil {
+			return nil, wrap("read user", err)
+		}
 	}
 	var m map[string][]string
 	if err := store.DecodeJSON(attrs, &m); err != nil {

@@ -226,59 +226,74 @@ func (s *Store) commitLoop(raw *sql.Conn) {
 }
 
 // commit runs a group of jobs in one transaction and reports each job's outcome.
+//
+// It first runs the group without savepoints, the common case in which every job succeeds. A job
+// that fails (a refused write) rolls that attempt back, and the group runs again with a savepoint
+// around each job, so that only the failing job is undone. Jobs are pure functions of the database
+// state, so running one twice is harmless.
 func (s *Store) commit(c *conn, group []*job) {
-	ctx := context.Background()
 	errs := make([]error, len(group))
-	finish := func(commitErr error) {
-		for i, j := range group {
-			if errs[i] == nil {
-				errs[i] = commitErr
-			}
-			j.done <- errs[i]
-		}
-		if fn := s.observer.Load(); fn != nil {
-			(*fn)(len(group), commitErr)
-		}
+	done, err := s.runGroup(c, group, errs, false)
+	if err == nil && !done {
+		clear(errs)
+		_, err = s.runGroup(c, group, errs, true)
 	}
+	if err != nil {
+		s.log.Error("sqlite: transaction failed", "writes", len(group), "err", err)
+		err = fmt.Errorf("sqlite: %w: %w", store.ErrUnavailable, err)
+	}
+	for i, j := range group {
+		if errs[i] == nil {
+			errs[i] = err
+		}
+		j.done <- errs[i]
+	}
+	if fn := s.observer.Load(); fn != nil {
+		(*fn)(len(group), err)
+	}
+}
+
+// runGroup runs the jobs in one transaction, recording each job's error in errs. Without
+// savepoints the first failing job rolls everything back and done is false (unless it was the only
+// job, whose failure is then final). err is a failure of the transaction itself.
+func (s *Store) runGroup(c *conn, group []*job, errs []error, savepoints bool) (done bool, err error) {
+	ctx := context.Background()
 	if _, err := c.exec(ctx, "BEGIN IMMEDIATE"); err != nil {
-		finish(fmt.Errorf("sqlite: begin: %w: %w", store.ErrUnavailable, err))
-		return
+		return true, fmt.Errorf("begin: %w", err)
 	}
-	single := len(group) == 1
+	rollback := func() {
+		c.exec(ctx, "ROLLBACK")
+		clear(c.apps)
+	}
 	for i, j := range group {
 		if err := j.ctx.Err(); err != nil {
 			errs[i] = err
 			continue
 		}
-		if single {
-			errs[i] = j.fn(j.ctx, c)
-			continue
-		}
-		if _, err := c.exec(ctx, "SAVEPOINT job"); err != nil {
-			errs[i] = err
-			continue
+		if savepoints {
+			if _, err := c.exec(ctx, "SAVEPOINT job"); err != nil {
+				rollback()
+				return true, fmt.Errorf("savepoint: %w", err)
+			}
 		}
 		errs[i] = j.fn(j.ctx, c)
+		if errs[i] != nil && !savepoints {
+			rollback()
+			return len(group) == 1, nil
+		}
 		if errs[i] != nil {
 			c.exec(ctx, "ROLLBACK TO job")
 			clear(c.apps)
 		}
-		c.exec(ctx, "RELEASE job")
-	}
-	if single && errs[0] != nil {
-		c.exec(ctx, "ROLLBACK")
-		clear(c.apps)
-		finish(nil)
-		return
+		if savepoints {
+			c.exec(ctx, "RELEASE job")
+		}
 	}
 	if _, err := c.exec(ctx, "COMMIT"); err != nil {
-		c.exec(ctx, "ROLLBACK")
-		clear(c.apps)
-		s.log.Error("sqlite: commit failed", "writes", len(group), "err", err)
-		finish(fmt.Errorf("sqlite: commit: %w: %w", store.ErrUnavailable, err))
-		return
+		rollback()
+		return true, fmt.Errorf("commit: %w", err)
 	}
-	finish(nil)
+	return true, nil
 }
 
 // conn is the writer connection with a statement cache. Only the commit loop uses it.
