@@ -31,6 +31,7 @@ type benchOptions struct {
 	ops         []string
 	duration    time.Duration
 	requests    int64
+	rate        float64
 	concurrency int
 	target      string
 	store       string
@@ -73,6 +74,7 @@ func benchCmd(ctx context.Context, args []string, env func(string) string, stdou
 	fs.DurationVar(&o.duration, "duration", 10*time.Second, "how long each operation runs")
 	fs.Int64Var(&o.requests, "requests", 0, "stop after this many requests per operation (0: run for --duration)")
 	fs.IntVar(&o.concurrency, "concurrency", 64, "concurrent connections")
+	fs.Float64Var(&o.rate, "rate", 0, "total requests per second to send, paced evenly over the connections (0: as fast as the server answers)")
 	fs.StringVar(&o.target, "target", "", "base URL of a running server; empty: start one on --store")
 	fs.StringVar(&o.store, "store", "", "store of the server bench starts (default: a temporary SQLite file)")
 	fs.IntVar(&o.endpoints, "endpoints", 10000, "distinct endpoint IDs (pre-populated for reads)")
@@ -355,7 +357,25 @@ func (c *benchClient) run(ctx context.Context, op, base string) benchResult {
 			st := &stats[w]
 			st.errs = map[string]int{}
 			rng := rand.New(rand.NewPCG(uint64(w), 42))
+			var interval time.Duration
+			next := time.Now()
+			if c.o.rate > 0 {
+				interval = time.Duration(float64(c.o.concurrency) / c.o.rate * float64(time.Second))
+				next = next.Add(time.Duration(rng.Int64N(int64(interval) + 1))) // spread the workers
+			}
 			for ctx.Err() == nil {
+				var sched time.Time // with --rate, latency counts from when the request was due
+				if interval > 0 {
+					sched = next
+					if d := time.Until(next); d > 0 {
+						select {
+						case <-time.After(d):
+						case <-ctx.Done():
+							return
+						}
+					}
+					next = next.Add(interval)
+				}
 				if c.o.requests > 0 && sent.Add(1) > c.o.requests {
 					return
 				}
@@ -386,6 +406,9 @@ func (c *benchClient) run(ctx context.Context, op, base string) benchResult {
 					method, path, body, items = "POST", "/v1/apps/"+c.app+"/events", c.eventsBody(i, n, seq.Add(1)), 1
 				}
 				t0 := time.Now()
+				if !sched.IsZero() {
+					t0 = sched
+				}
 				status, code := c.do(ctx, base, method, path, body)
 				if status == -1 {
 					return // the run ended mid-request
