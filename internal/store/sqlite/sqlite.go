@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
+	"os"
 	"runtime"
 	"sort"
 	"strings"
@@ -53,6 +54,13 @@ func Open(ctx context.Context, path string, log *slog.Logger) (*Store, error) {
 	}
 	if path == "" {
 		return nil, errors.New("sqlite: empty database path")
+	}
+	// The file holds access-key secrets: create it readable by its owner only. SQLite gives the
+	// -wal and -shm files the database file's permissions.
+	if f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600); err != nil {
+		return nil, fmt.Errorf("sqlite: create %s: %w", path, err)
+	} else {
+		f.Close()
 	}
 	// synchronous(FULL) in WAL mode fsyncs the log at every commit: an acknowledged write survives
 	// power loss (DESIGN.md promise 2).
