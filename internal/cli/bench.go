@@ -483,8 +483,9 @@ func floorRun(ctx context.Context, o benchOptions, op string) benchResult {
 // childServer is a pinpointd serve process started by bench, so that its memory is measured apart
 // from the client's.
 type childServer struct {
-	cmd *exec.Cmd
-	url string
+	cmd    *exec.Cmd
+	url    string
+	tmpDir string // removed by stop, when bench made the database
 }
 
 // startChild starts `pinpointd serve` from this executable on dsn (default: a temporary SQLite file).
@@ -492,9 +493,10 @@ func startChild(ctx context.Context, o benchOptions, dsn string) (*childServer, 
 	if dsn == "" {
 		dsn = o.store
 	}
+	var dir string
 	if dsn == "" {
-		dir, err := os.MkdirTemp("", "pinpointd-bench-")
-		if err != nil {
+		var err error
+		if dir, err = os.MkdirTemp("", "pinpointd-bench-"); err != nil {
 			return nil, err
 		}
 		dsn = "sqlite:" + filepath.Join(dir, "bench.db")
@@ -505,7 +507,13 @@ func startChild(ctx context.Context, o benchOptions, dsn string) (*childServer, 
 	}
 	addr := ln.Addr().String()
 	ln.Close()
-	return startChildAt(ctx, o, dsn, addr)
+	s, err := startChildAt(ctx, o, dsn, addr)
+	if err != nil {
+		os.RemoveAll(dir)
+		return nil, err
+	}
+	s.tmpDir = dir
+	return s, nil
 }
 
 func startChildAt(ctx context.Context, o benchOptions, dsn, addr string) (*childServer, error) {
@@ -574,6 +582,9 @@ func (s *childServer) stop() {
 	case <-done:
 	case <-time.After(30 * time.Second):
 		s.kill()
+	}
+	if s.tmpDir != "" {
+		os.RemoveAll(s.tmpDir)
 	}
 }
 
