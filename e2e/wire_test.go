@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -378,6 +379,27 @@ func TestEmptyBody(t *testing.T) {
 			if got := aws.ToString(h.get(app, id).EndpointStatus); got != "ACTIVE" {
 				t.Errorf("%s status: got %q, want %q", id, got, "ACTIVE")
 			}
+		}
+	})
+}
+
+// TestNotFoundNamesTheResource: the message of a NotFoundException names what was missing, the
+// same on every backend.
+func TestNotFoundNamesTheResource(t *testing.T) {
+	run(t, func(t *testing.T, h *harness) {
+		ctx := context.Background()
+		app := h.createApp("nf")
+		_, err := h.client.GetEndpoint(ctx, &pinpoint.GetEndpointInput{ApplicationId: aws.String(app), EndpointId: aws.String("no/such")})
+		if nf := wantAPIError[*types.NotFoundException](t, err); aws.ToString(nf.Message) != "Resource not found: endpoint 'no/such'" {
+			t.Errorf("message %q", aws.ToString(nf.Message))
+		}
+		_, err = h.client.GetApp(ctx, &pinpoint.GetAppInput{ApplicationId: aws.String("0123456789abcdef0123456789abcdef")})
+		if nf := wantAPIError[*types.NotFoundException](t, err); aws.ToString(nf.Message) != "Resource not found: application '0123456789abcdef0123456789abcdef'" {
+			t.Errorf("message %q", aws.ToString(nf.Message))
+		}
+		_, err = h.client.GetUserEndpoints(ctx, &pinpoint.GetUserEndpointsInput{ApplicationId: aws.String(app), UserId: aws.String("nobody")})
+		if nf := wantAPIError[*types.NotFoundException](t, err); aws.ToString(nf.Message) != "Resource not found: user 'nobody'" {
+			t.Errorf("message %q", aws.ToString(nf.Message))
 		}
 	})
 }

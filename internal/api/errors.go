@@ -6,7 +6,6 @@ import (
 	"errors"
 	"net/http"
 	"strconv"
-	"strings"
 
 	"pinpointd/internal/pinpoint"
 	"pinpointd/internal/store"
@@ -41,18 +40,21 @@ func (e *retryAfter) Unwrap() error { return e.err }
 // toWire turns any error into a wire error. Store sentinels become NotFoundException; anything
 // without a code becomes InternalServerErrorException with a generic message (internal=true: the
 // caller logs the cause).
-func toWire(err error) (e *pinpoint.Error, internal bool) {
+func toWire(err error, labels map[string]string) (e *pinpoint.Error, internal bool) {
 	switch {
 	case errors.As(err, &e):
 		if _, ok := statusOf[e.Code]; ok {
 			return e, false
 		}
 	case errors.Is(err, store.ErrAppNotFound):
-		return notFound(err, store.ErrAppNotFound, "application"), false
+		if arn := labels["arn"]; arn != "" {
+			return notFound("resource", arn), false
+		}
+		return notFound("application", labels["app"]), false
 	case errors.Is(err, store.ErrEndpointNotFound):
-		return notFound(err, store.ErrEndpointNotFound, "endpoint"), false
+		return notFound("endpoint", labels["endpoint"]), false
 	case errors.Is(err, store.ErrUserNotFound):
-		return notFound(err, store.ErrUserNotFound, "user"), false
+		return notFound("user", labels["user"]), false
 	case errors.Is(err, store.ErrUnavailable):
 		return pinpoint.Errorf(pinpoint.CodeInternal, "The service is temporarily unavailable; retry the request."), true
 	case errors.Is(err, context.Canceled):
@@ -64,17 +66,18 @@ func toWire(err error) (e *pinpoint.Error, internal bool) {
 	return pinpoint.Errorf(pinpoint.CodeInternal, "Internal server error."), true
 }
 
-// notFound renders a store's not-found error, built as fmt.Errorf("%w: id", sentinel).
-func notFound(err, sentinel error, what string) *pinpoint.Error {
-	if _, id, ok := strings.Cut(err.Error(), sentinel.Error()+": "); ok {
-		return pinpoint.Errorf(pinpoint.CodeNotFound, "Resource not found: %s '%s'", what, id)
+// notFound names what was not found, with the ID the request gave for it.
+func notFound(what, id string) *pinpoint.Error {
+	if id == "" {
+		return pinpoint.Errorf(pinpoint.CodeNotFound, "Resource not found: %s", what)
 	}
-	return pinpoint.Errorf(pinpoint.CodeNotFound, "Resource not found: %s", what)
+	return pinpoint.Errorf(pinpoint.CodeNotFound, "Resource not found: %s '%s'", what, id)
 }
 
 // writeError is the only place an error becomes a response.
 func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) int {
-	e, internal := toWire(err)
+	labels, _ := r.Context().Value(keyLabels).(map[string]string)
+	e, internal := toWire(err, labels)
 	rid := requestID(r.Context())
 	if internal {
 		s.log.Error("request failed", "request_id", rid, "op", operation(r.Context()), "err", err)

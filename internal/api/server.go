@@ -119,6 +119,7 @@ type ctxKey int
 const (
 	keyRequestID ctxKey = iota
 	keyOperation
+	keyLabels // the decoded path labels, for error messages
 )
 
 func requestID(ctx context.Context) string { s, _ := ctx.Value(keyRequestID).(string); return s }
@@ -199,6 +200,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, op *string) int {
 		return s.writeError(w, r, err)
 	}
 	*op = rt.op
+	r = r.WithContext(context.WithValue(r.Context(), keyLabels, labels))
 
 	body, err := readBody(w, r, rt.maxBody)
 	if err != nil {

@@ -147,6 +147,20 @@ func DecodeEndpoint(doc []byte, status, userID string) (*pinpoint.Endpoint, erro
 	return &e, nil
 }
 
+// ScanApp reads the columns app_id, account, name, creation_date, tags, excluded (in that order)
+// of one row into an App. The row's error (no rows, say) is returned as is.
+func ScanApp(row interface{ Scan(...any) error }) (pinpoint.App, error) {
+	var a pinpoint.App
+	var tags, excluded string
+	if err := row.Scan(&a.ID, &a.Account, &a.Name, &a.CreationDate, &tags, &excluded); err != nil {
+		return a, err
+	}
+	if err := DecodeJSON(tags, &a.Tags); err != nil {
+		return a, err
+	}
+	return a, DecodeJSON(excluded, &a.Excluded)
+}
+
 // EncodeJSON and DecodeJSON store maps (tags, attributes, exclusions) as JSON text.
 func EncodeJSON(v any) (string, error) {
 	b, err := json.Marshal(v)

@@ -41,26 +41,13 @@ func writerLock(attempt int) string {
 
 type scanner interface{ Scan(dest ...any) error }
 
-// scanApp reads appColumns. Errors are returned unmarked, so callers can test for pgx.ErrNoRows.
-func scanApp(row scanner) (pinpoint.App, error) {
-	var a pinpoint.App
-	var tags, excluded string
-	if err := row.Scan(&a.ID, &a.Account, &a.Name, &a.CreationDate, &tags, &excluded); err != nil {
-		return a, err
-	}
-	if err := store.DecodeJSON(tags, &a.Tags); err != nil {
-		return a, err
-	}
-	return a, store.DecodeJSON(excluded, &a.Excluded)
-}
-
 func appNotFound(appID string) error {
 	return fmt.Errorf("postgres: app %q: %w", appID, store.ErrAppNotFound)
 }
 
 // lockApp reads an app of account inside tx, locking its row with lock (forShare, forUpdate).
 func lockApp(ctx context.Context, tx pgx.Tx, account, appID, lock string) (*pinpoint.App, error) {
-	a, err := scanApp(tx.QueryRow(ctx, "SELECT "+appColumns+" FROM apps WHERE app_id = $1 AND account = $2"+lock, appID, account))
+	a, err := store.ScanApp(tx.QueryRow(ctx, "SELECT "+appColumns+" FROM apps WHERE app_id = $1 AND account = $2"+lock, appID, account))
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, appNotFound(appID)
 	}
@@ -95,7 +82,7 @@ func (s *Store) GetApp(ctx context.Context, account, appID string) (pinpoint.App
 	var a pinpoint.App
 	err := s.run(ctx, "get app", func(ctx context.Context) error {
 		var err error
-		a, err = scanApp(s.pool.QueryRow(ctx, "SELECT "+appColumns+" FROM apps WHERE app_id = $1 AND account = $2", appID, account))
+		a, err = store.ScanApp(s.pool.QueryRow(ctx, "SELECT "+appColumns+" FROM apps WHERE app_id = $1 AND account = $2", appID, account))
 		if errors.Is(err, pgx.ErrNoRows) {
 			return appNotFound(appID)
 		}
@@ -126,7 +113,7 @@ func (s *Store) ListApps(ctx context.Context, account, after string, limit int) 
 		if err != nil {
 			return dbErr(err)
 		}
-		apps, err = pgx.CollectRows(rows, func(row pgx.CollectableRow) (pinpoint.App, error) { return scanApp(row) })
+		apps, err = pgx.CollectRows(rows, func(row pgx.CollectableRow) (pinpoint.App, error) { return store.ScanApp(row) })
 		return dbErr(err)
 	})
 	if err != nil {

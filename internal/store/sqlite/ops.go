@@ -26,20 +26,8 @@ func (c *conn) QueryRowContext(ctx context.Context, q string, args ...any) *sql.
 
 const appColumns = "app_id, account, name, creation_date, tags, excluded"
 
-func scanApp(row interface{ Scan(...any) error }) (pinpoint.App, error) {
-	var a pinpoint.App
-	var tags, excluded string
-	if err := row.Scan(&a.ID, &a.Account, &a.Name, &a.CreationDate, &tags, &excluded); err != nil {
-		return a, err
-	}
-	if err := store.DecodeJSON(tags, &a.Tags); err != nil {
-		return a, err
-	}
-	return a, store.DecodeJSON(excluded, &a.Excluded)
-}
-
 func getApp(ctx context.Context, q rowQuerier, account, appID string) (pinpoint.App, error) {
-	a, err := scanApp(q.QueryRowContext(ctx, "SELECT "+appColumns+" FROM apps WHERE app_id = ? AND account = ?", appID, account))
+	a, err := store.ScanApp(q.QueryRowContext(ctx, "SELECT "+appColumns+" FROM apps WHERE app_id = ? AND account = ?", appID, account))
 	if errors.Is(err, sql.ErrNoRows) {
 		return a, fmt.Errorf("%w: %s", store.ErrAppNotFound, appID)
 	}
@@ -101,7 +89,7 @@ func (s *Store) ListApps(ctx context.Context, account, after string, limit int) 
 	defer rows.Close()
 	var apps []pinpoint.App
 	for rows.Next() {
-		a, err := scanApp(rows)
+		a, err := store.ScanApp(rows)
 		if err != nil {
 			return nil, wrap("list apps", err)
 		}
