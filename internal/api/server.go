@@ -140,7 +140,12 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	ctx := context.WithValue(r.Context(), keyRequestID, rid)
 	ctx = context.WithValue(ctx, keyOperation, &op)
 	r = r.WithContext(ctx)
-	w.Header().Set("x-amzn-RequestId", rid)
+	h := w.Header()
+	h.Set("x-amzn-RequestId", rid)
+	// Browsers (Amplify's JavaScript libraries) call Pinpoint across origins, as the real
+	// service allowed; the signature, not the origin, is what authenticates a request.
+	h.Set("Access-Control-Allow-Origin", "*")
+	h.Set("Access-Control-Expose-Headers", "x-amzn-RequestId, x-amzn-ErrorType, x-amzn-ErrorMessage, Date, Retry-After")
 	s.metrics.inflight.Add(1)
 	status := http.StatusInternalServerError
 	defer func() {
@@ -195,6 +200,9 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, op *string) int {
 		return http.StatusOK
 	}
 
+	if r.Method == http.MethodOptions && r.Header.Get("Access-Control-Request-Method") != "" {
+		return s.preflight(w, r)
+	}
 	rt, labels, err := s.match(r)
 	if err != nil {
 		return s.writeError(w, r, err)
@@ -225,6 +233,24 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, op *string) int {
 		return s.writeError(w, r, err)
 	}
 	return s.writeJSON(w, r, status, out)
+}
+
+// preflight answers a CORS preflight for a path some operation serves. It needs no signature:
+// browsers send none with it, and it reveals nothing but the route table.
+func (s *Server) preflight(w http.ResponseWriter, r *http.Request) int {
+	probe := r.Clone(r.Context())
+	probe.Method = r.Header.Get("Access-Control-Request-Method")
+	if _, _, err := s.match(probe); err != nil {
+		return s.writeError(w, r, err)
+	}
+	h := w.Header()
+	h.Set("Access-Control-Allow-Methods", "GET, PUT, POST, DELETE")
+	if req := r.Header.Get("Access-Control-Request-Headers"); req != "" {
+		h.Set("Access-Control-Allow-Headers", req)
+	}
+	h.Set("Access-Control-Max-Age", "86400")
+	w.WriteHeader(http.StatusOK)
+	return http.StatusOK
 }
 
 func (s *Server) writeJSON(w http.ResponseWriter, r *http.Request, status int, v any) int {
