@@ -182,6 +182,8 @@ func TestPutEventsInvalidEvents(t *testing.T) {
 			"bad-ts":    {types.Event{EventType: aws.String("t"), Timestamp: aws.String("yesterday")}, []string{"Timestamp"}},
 			"long-attr": {types.Event{EventType: aws.String("t"), Timestamp: aws.String("2026-11-29T18:00:00Z"), Attributes: map[string]string{"a": strings.Repeat("v", 201)}}, []string{"200"}},
 			"too-many":  {tooMany, []string{"40"}},
+			"huge": {types.Event{EventType: aws.String("t"), Timestamp: aws.String("2026-11-29T18:00:00Z"),
+				AppTitle: aws.String(strings.Repeat("x", 1000*1024))}, []string{"1024000"}},
 			"bad-session": {types.Event{EventType: aws.String("t"), Timestamp: aws.String("2026-11-29T18:00:00Z"),
 				Session: &types.Session{Id: aws.String("s"), StartTimestamp: aws.String("later")}}, []string{"StartTimestamp"}},
 		}

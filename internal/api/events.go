@@ -155,5 +155,8 @@ func storedEvent(id string, ev pinpoint.Event) (store.Event, error) {
 	if err != nil {
 		return store.Event{}, err
 	}
+	if len(body) > pinpoint.MaxEventBytes {
+		return store.Event{}, pinpoint.BadRequest("%sthe event is %d bytes serialized; the limit is %d", field, len(body), pinpoint.MaxEventBytes)
+	}
 	return store.Event{ID: id, Type: *ev.EventType, Timestamp: ts, Body: body}, nil
 }

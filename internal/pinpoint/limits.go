@@ -17,8 +17,9 @@ const (
 	MaxTags              = 50        // tags of one resource
 	MaxTagKeyLen         = 128
 	MaxTagValueLen       = 256
-	MaxEventAttrs        = 40  // attribute + metric keys of one event
-	MaxEventAttrValueLen = 200 // one event attribute value
+	MaxEventAttrs        = 40          // attribute + metric keys of one event
+	MaxEventAttrValueLen = 200         // one event attribute value
+	MaxEventBytes        = 1000 * 1024 // one event, serialized
 	DefaultPageSize      = 20
 	MaxPageSize          = 1000
 )
