@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"runtime/debug"
 	"strings"
 	"time"
 
@@ -154,7 +155,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			if p == http.ErrAbortHandler {
 				panic(p)
 			}
-			status = s.writeError(w, r, fmt.Errorf("panic: %v", p))
+			status = s.writeError(w, r, fmt.Errorf("panic: %v\n%s", p, debug.Stack()))
 		}
 		d := time.Since(start)
 		if op != "" {
