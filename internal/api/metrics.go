@@ -21,9 +21,10 @@ type metrics struct {
 	requests map[opStatus]uint64
 	latency  map[string]*histogram
 
-	commitMu sync.Mutex
-	commits  histogram // writes per group commit (SQLite)
-	commitEr uint64
+	commitMu  sync.Mutex
+	commits   histogram // writes per group commit (SQLite)
+	commitDur histogram // seconds per group commit
+	commitEr  uint64
 }
 
 type opStatus struct {
@@ -69,11 +70,12 @@ func (m *metrics) observe(op string, status int, d time.Duration) {
 
 var commitBuckets = []float64{1, 2, 4, 8, 16, 32, 64, 128, 256}
 
-// ObserveCommit records one store commit of n writes.
-func (s *Server) ObserveCommit(n int, err error) {
+// ObserveCommit records one store commit of n writes that took d.
+func (s *Server) ObserveCommit(n int, d time.Duration, err error) {
 	m := s.metrics
 	m.commitMu.Lock()
 	m.commits.observe(float64(n), commitBuckets)
+	m.commitDur.observe(d.Seconds(), latencyBuckets)
 	if err != nil {
 		m.commitEr++
 	}
@@ -113,6 +115,8 @@ func (m *metrics) write(w http.ResponseWriter) {
 	m.commitMu.Lock()
 	io.WriteString(w, "# HELP pinpointd_store_commit_writes Writes per store commit.\n# TYPE pinpointd_store_commit_writes histogram\n")
 	writeHistogram(w, "pinpointd_store_commit_writes", "", &m.commits, commitBuckets)
+	io.WriteString(w, "# HELP pinpointd_store_commit_duration_seconds Duration of store commits, BEGIN to COMMIT.\n# TYPE pinpointd_store_commit_duration_seconds histogram\n")
+	writeHistogram(w, "pinpointd_store_commit_duration_seconds", "", &m.commitDur, latencyBuckets)
 	fmt.Fprintf(w, "# HELP pinpointd_store_commit_errors_total Failed store commits.\n# TYPE pinpointd_store_commit_errors_total counter\npinpointd_store_commit_errors_total %d\n", m.commitEr)
 	m.commitMu.Unlock()
 }

@@ -102,7 +102,9 @@ func Start(ctx context.Context, o Options) (*Instance, error) {
 		cfg.Limiter = newLimiter(o.RateLimit, o.RateBurst).allow
 	}
 	srv := api.New(cfg)
-	if s, ok := st.(interface{ SetCommitObserver(func(int, error)) }); ok {
+	if s, ok := st.(interface {
+		SetCommitObserver(func(int, time.Duration, error))
+	}); ok {
 		s.SetCommitObserver(srv.ObserveCommit)
 	}
 	ln, err := net.Listen("tcp", o.Addr)

@@ -14,6 +14,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
 
@@ -39,11 +40,14 @@ type Store struct {
 	done    chan struct{}
 	once    sync.Once
 
-	observer atomic.Pointer[func(writes int, err error)]
+	observer atomic.Pointer[func(writes int, d time.Duration, err error)]
 }
 
-// SetCommitObserver makes fn be told the size and outcome of each group commit (for metrics).
-func (s *Store) SetCommitObserver(fn func(writes int, err error)) { s.observer.Store(&fn) }
+// SetCommitObserver makes fn be told the size, duration (from BEGIN to the end of COMMIT) and
+// outcome of each group commit, for metrics.
+func (s *Store) SetCommitObserver(fn func(writes int, d time.Duration, err error)) {
+	s.observer.Store(&fn)
+}
 
 var _ store.Store = (*Store)(nil)
 
@@ -242,6 +246,7 @@ func (s *Store) commitLoop(raw *sql.Conn) {
 // around each job, so that only the failing job is undone. Jobs are pure functions of the database
 // state, so running one twice is harmless.
 func (s *Store) commit(c *conn, group []*job) {
+	start := time.Now()
 	errs := make([]error, len(group))
 	done, err := s.runGroup(c, group, errs, false)
 	if err == nil && !done {
@@ -259,7 +264,7 @@ func (s *Store) commit(c *conn, group []*job) {
 		j.done <- errs[i]
 	}
 	if fn := s.observer.Load(); fn != nil {
-		(*fn)(len(group), err)
+		(*fn)(len(group), time.Since(start), err)
 	}
 }
 
