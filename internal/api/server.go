@@ -15,6 +15,7 @@ import (
 	"runtime/debug"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"pinpointd/internal/pinpoint"
 	"pinpointd/internal/store"
@@ -210,6 +211,9 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, op *string) int {
 	}
 	*op = rt.op
 	r = r.WithContext(context.WithValue(r.Context(), keyLabels, labels))
+	if err := checkText(labels, r.URL.Query()); err != nil {
+		return s.writeError(w, r, err)
+	}
 
 	body, err := readBody(w, r, rt.maxBody)
 	if err != nil {
@@ -328,6 +332,25 @@ func matchPattern(pattern, segs []string) (map[string]string, bool) {
 	return labels, true
 }
 
+// checkText refuses path labels and query values that are not valid UTF-8 or contain NUL: no
+// ID can hold them, and databases refuse them in text columns.
+func checkText(labels map[string]string, query url.Values) error {
+	bad := func(v string) bool { return !utf8.ValidString(v) || strings.IndexByte(v, 0) >= 0 }
+	for name, v := range labels {
+		if bad(v) {
+			return pinpoint.BadRequest("The %s in the path is not valid UTF-8 text or contains NUL", name)
+		}
+	}
+	for name, vs := range query {
+		for _, v := range vs {
+			if bad(name) || bad(v) {
+				return pinpoint.BadRequest("Query parameter %q is not valid UTF-8 text or contains NUL", name)
+			}
+		}
+	}
+	return nil
+}
+
 // readBody reads the whole body, refusing one over limit with PayloadTooLargeException.
 func readBody(w http.ResponseWriter, r *http.Request, limit int64) ([]byte, error) {
 	tooLarge := pinpoint.Errorf(pinpoint.CodePayloadTooLarge, "Request body exceeds the limit of %d bytes", limit)
@@ -355,6 +378,10 @@ func readBody(w http.ResponseWriter, r *http.Request, limit int64) ([]byte, erro
 func decode(body []byte, v any) error {
 	if len(bytes.TrimSpace(body)) == 0 {
 		return nil
+	}
+	// NUL cannot be stored in a text column (PostgreSQL refuses it) and no Pinpoint field needs it.
+	if bytes.Contains(body, []byte(`\u0000`)) {
+		return pinpoint.BadRequest("Strings in the request must not contain NUL (\\u0000)")
 	}
 	err := json.Unmarshal(body, v)
 	if err == nil {
