@@ -89,6 +89,9 @@ func TestRemoveAttributes(t *testing.T) {
 		if err != nil {
 			t.Fatalf("RemoveAttributes user: %v", err)
 		}
+		if got := out.AttributesResource.Attributes; !reflect.DeepEqual(got, []string{"ssn"}) {
+			t.Errorf("user Attributes: got %v, want %v", got, []string{"ssn"})
+		}
 		h.update(app, "e5", &types.EndpointRequest{
 			Metrics: map[string]float64{"mx": 1, "score": 2},
 			User:    &types.EndpointUser{UserId: aws.String("u"), UserAttributes: map[string][]string{"ssn": {"123"}, "name": {"n"}}},
