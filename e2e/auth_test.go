@@ -306,27 +306,6 @@ func TestAuthFailures(t *testing.T) {
 // rawSigned sends a request signed by s and decodes its error body.
 func (h *harness) rawSigned(s *sigv4.Signer, method, path string, body []byte) (*http.Response, errorBody) {
 	h.t.Helper()
-	req, err := http.NewRequest(method, h.inst.URL()+path, bytes.NewReader(body))
-	if err != nil {
-		h.t.Fatal(err)
-	}
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	if err := s.Sign(req, body); err != nil {
-		h.t.Fatal(err)
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		h.t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	var eb errorBody
-	if resp.StatusCode >= 300 {
-		if err := json.Unmarshal(b, &eb); err != nil {
-			h.t.Errorf("error body %q: %v", b, err)
-		}
-	}
-	return resp, eb
+	resp, b := h.send(s, method, path, body)
+	return resp, h.errorBodyOf(resp, b)
 }

@@ -192,6 +192,12 @@ func (h *harness) clientFor(keyID, secret string) *pinpoint.Client {
 // raw sends a request signed with the root key and returns the response and its body.
 func (h *harness) raw(method, path string, body []byte) (*http.Response, []byte) {
 	h.t.Helper()
+	return h.send(&sigv4.Signer{AccessKeyID: testKeyID, Secret: testSecret, Region: testRegion, Service: "mobiletargeting"}, method, path, body)
+}
+
+// send sends a request signed by s and returns the response and its body.
+func (h *harness) send(s *sigv4.Signer, method, path string, body []byte) (*http.Response, []byte) {
+	h.t.Helper()
 	req, err := http.NewRequest(method, h.inst.URL()+path, bytes.NewReader(body))
 	if err != nil {
 		h.t.Fatal(err)
@@ -199,7 +205,6 @@ func (h *harness) raw(method, path string, body []byte) (*http.Response, []byte)
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
-	s := &sigv4.Signer{AccessKeyID: testKeyID, Secret: testSecret, Region: testRegion, Service: "mobiletargeting"}
 	if err := s.Sign(req, body); err != nil {
 		h.t.Fatal(err)
 	}

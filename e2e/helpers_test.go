@@ -117,13 +117,19 @@ func (h *harness) rawJSON(method, path, body string) (*http.Response, errorBody)
 		b = []byte(body)
 	}
 	resp, out := h.raw(method, path, b)
+	return resp, h.errorBodyOf(resp, out)
+}
+
+// errorBodyOf decodes the body of an error response (status >= 300); a success yields the zero value.
+func (h *harness) errorBodyOf(resp *http.Response, b []byte) errorBody {
+	h.t.Helper()
 	var eb errorBody
 	if resp.StatusCode >= 300 {
-		if err := json.Unmarshal(out, &eb); err != nil {
-			h.t.Errorf("%s %s: error body %q is not JSON: %v", method, path, out, err)
+		if err := json.Unmarshal(b, &eb); err != nil {
+			h.t.Errorf("%s %s: error body %q is not JSON: %v", resp.Request.Method, resp.Request.URL.Path, b, err)
 		}
 	}
-	return resp, eb
+	return eb
 }
 
 // errorBody is the JSON body of every error response.

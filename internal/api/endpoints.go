@@ -9,7 +9,8 @@ import (
 	"pinpointd/internal/store"
 )
 
-var accepted = "Accepted"
+// accepted is the Message of every 202 MessageBody and accepted PutEvents item.
+const accepted = "Accepted"
 
 // updater returns the store updater that applies req to endpoint id with the merge rules.
 func (s *Server) updater(r *request, id string, req *pinpoint.EndpointRequest) store.EndpointUpdater {

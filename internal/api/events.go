@@ -2,6 +2,7 @@ package api
 
 import (
 	"encoding/json"
+	"errors"
 	"net/http"
 	"sort"
 	"unicode/utf8"
@@ -81,17 +82,15 @@ func (s *Server) putEvents(r *request) (int, any, error) {
 		}
 		for i, w := range writes {
 			item := results[w.ID]
-			status, msg := http.StatusAccepted, accepted
+			endpoint := pinpoint.ItemResult{StatusCode: http.StatusAccepted, Message: accepted}
+			event := endpoint
 			if err := res[i].Err; err != nil {
-				status, msg = http.StatusBadRequest, errMessage(err)
+				endpoint = pinpoint.ItemResult{StatusCode: http.StatusBadRequest, Message: errMessage(err)}
+				event = pinpoint.ItemResult{StatusCode: http.StatusBadRequest, Message: "Endpoint rejected: " + endpoint.Message}
 			}
-			item.EndpointItemResponse = &pinpoint.ItemResult{StatusCode: status, Message: msg}
+			item.EndpointItemResponse = &endpoint
 			for _, ev := range w.Events {
-				if status == http.StatusAccepted {
-					item.EventsItemResponse[ev.ID] = pinpoint.ItemResult{StatusCode: status, Message: msg}
-				} else {
-					item.EventsItemResponse[ev.ID] = pinpoint.ItemResult{StatusCode: status, Message: "Endpoint rejected: " + msg}
-				}
+				item.EventsItemResponse[ev.ID] = event
 			}
 			results[w.ID] = item
 		}
@@ -102,7 +101,8 @@ func (s *Server) putEvents(r *request) (int, any, error) {
 // errMessage is the message of a per-item refusal. Only domain refusals reach here: store
 // failures abort the whole request.
 func errMessage(err error) string {
-	if e, ok := err.(*pinpoint.Error); ok {
+	var e *pinpoint.Error
+	if errors.As(err, &e) {
 		return e.Message
 	}
 	return err.Error()
