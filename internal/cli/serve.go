@@ -155,7 +155,7 @@ func (i *Instance) Close(ctx context.Context) error {
 	return errors.Join(err, i.Store.Close())
 }
 
-// Done is closed-over by serve: it reports the Serve error if the listener fails.
+// Done delivers the error of the HTTP server if it stops serving on its own (the listener failed).
 func (i *Instance) Done() <-chan error { return i.served }
 
 // ensureRootKey stores the configured root key, or generates and prints one when no key exists.

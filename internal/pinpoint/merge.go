@@ -205,9 +205,6 @@ func (e *Endpoint) clone() *Endpoint {
 	return &c
 }
 
-// Clone returns a deep copy of e.
-func (e *Endpoint) Clone() *Endpoint { return e.clone() }
-
 func cloneAttrs(m map[string][]string) map[string][]string {
 	if m == nil {
 		return nil
