@@ -104,12 +104,55 @@ func Merge(old *Endpoint, userAttrs map[string][]string, req *EndpointRequest, u
 	if n := len(e.Attributes) + len(e.Metrics) + len(e.User.UserAttributes); n > MaxAttrKeys {
 		return nil, BadRequest("endpoint %q would hold %d attribute keys (Attributes, Metrics and User.UserAttributes); the limit is %d", u.ID, n, MaxAttrKeys)
 	}
-	if b, err := json.Marshal(&e); err != nil {
-		return nil, err
-	} else if len(b) > MaxEndpointBytes {
-		return nil, BadRequest("endpoint %q would be %d bytes serialized; the limit is %d", u.ID, len(b), MaxEndpointBytes)
+	// Serializing costs as much as the rest of the merge; most endpoints are far below the limit,
+	// which a cheap upper bound of their size shows.
+	if e.jsonSizeBound() > MaxEndpointBytes {
+		if b, err := json.Marshal(&e); err != nil {
+			return nil, err
+		} else if len(b) > MaxEndpointBytes {
+			return nil, BadRequest("endpoint %q would be %d bytes serialized; the limit is %d", u.ID, len(b), MaxEndpointBytes)
+		}
 	}
 	return &e, nil
+}
+
+// jsonSizeBound returns an upper bound of len(json.Marshal(e)): every string counted as if each
+// of its bytes needed a six-byte escape, every number at its longest form, every field and
+// punctuation mark present.
+func (e *Endpoint) jsonSizeBound() int {
+	const (
+		field  = 32 // the longest field name, quoted, with its colon and comma
+		number = 32 // the longest float64 encoding/json writes
+	)
+	str := func(s string) int { return 2 + 6*len(s) }
+	attrs := func(m map[string][]string) int {
+		n := 2
+		for k, vs := range m {
+			n += str(k) + 3
+			for _, v := range vs {
+				n += str(v) + 1
+			}
+		}
+		return n
+	}
+	n := 2 + 16*field + 2*4*field // the fields of Endpoint, User, Demographic and Location
+	for _, s := range []string{e.Address, e.ApplicationID, e.ChannelType, e.CohortID, e.CreationDate,
+		e.EffectiveDate, e.EndpointStatus, e.ID, e.OptOut, e.RequestID, e.User.UserID} {
+		n += str(s)
+	}
+	n += attrs(e.Attributes) + attrs(e.User.UserAttributes)
+	for k := range e.Metrics {
+		n += str(k) + 2 + number
+	}
+	if d := e.Demographic; d != nil {
+		for _, s := range []string{d.AppVersion, d.Locale, d.Make, d.Model, d.ModelVersion, d.Platform, d.PlatformVersion, d.Timezone} {
+			n += str(s)
+		}
+	}
+	if l := e.Location; l != nil {
+		n += str(l.City) + str(l.Country) + str(l.PostalCode) + str(l.Region) + 2*number
+	}
+	return n
 }
 
 // CohortID assigns an endpoint to one of 100 cohorts: a stable hash of its ID.

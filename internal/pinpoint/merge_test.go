@@ -3,6 +3,8 @@ package pinpoint
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
+	"math/rand/v2"
 	"reflect"
 	"strings"
 	"testing"
@@ -172,5 +174,85 @@ func TestCohortIDStableAndInRange(t *testing.T) {
 		if len(c) == 0 || len(c) > 2 || strings.Trim(c, "0123456789") != "" {
 			t.Errorf("CohortID(%q) = %q, want 0..99", id, c)
 		}
+	}
+}
+
+// The size check serializes only endpoints whose bound exceeds the limit, so the bound must never
+// be below the real size, whatever needs escaping.
+func TestJSONSizeBoundIsAnUpperBound(t *testing.T) {
+	pieces := []string{"a", "é", "<", ">", "&", "\"", "\\", "\x01", "\n", "\u2028", "\xff", "😀", " "}
+	rnd := rand.New(rand.NewPCG(1, 2))
+	text := func() string {
+		var b strings.Builder
+		for range rnd.IntN(40) {
+			b.WriteString(pieces[rnd.IntN(len(pieces))])
+		}
+		return b.String()
+	}
+	numbers := []float64{0, -0.0, 1, 0.1 + 0.2, 1e-300, -1.7976931348623157e308, 123456789.123456789, 1e21, -5e-324}
+	for i := range 500 {
+		e := Endpoint{Address: text(), ApplicationID: text(), ChannelType: text(), CohortID: text(), CreationDate: text(),
+			EffectiveDate: text(), EndpointStatus: text(), ID: text(), OptOut: text(), RequestID: text(),
+			User: User{UserID: text()}}
+		if i%2 == 0 {
+			e.Attributes = map[string][]string{text(): {text(), text()}, text(): {}, text(): nil}
+			e.User.UserAttributes = map[string][]string{text(): {text()}}
+			e.Metrics = map[string]float64{text(): numbers[rnd.IntN(len(numbers))], text(): numbers[rnd.IntN(len(numbers))]}
+			e.Demographic = &Demographic{AppVersion: text(), Locale: text(), Make: text(), Model: text(), ModelVersion: text(),
+				Platform: text(), PlatformVersion: text(), Timezone: text()}
+			e.Location = &Location{City: text(), Country: text(), PostalCode: text(), Region: text(),
+				Latitude: ptr(numbers[rnd.IntN(len(numbers))]), Longitude: ptr(numbers[rnd.IntN(len(numbers))])}
+		}
+		b, err := json.Marshal(&e)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if bound := e.jsonSizeBound(); bound < len(b) {
+			t.Fatalf("bound %d below the serialized size %d of %s", bound, len(b), b)
+		}
+	}
+}
+
+// An endpoint of exactly MaxEndpointBytes is stored; one byte more is refused.
+func TestMergeSizeLimitIsExact(t *testing.T) {
+	// n values of 100 '<' (each escaped to \u003c: 600 bytes) and a last value of lastLen 'v'.
+	build := func(n, lastLen int) (string, int) {
+		values := make([]string, n+1)
+		for i := range n {
+			values[i] = strings.Repeat("<", MaxAttrValueLen)
+		}
+		values[n] = strings.Repeat("v", lastLen)
+		body, err := json.Marshal(map[string]any{"Attributes": map[string][]string{"a": values}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		e := merge(t, nil, `{}`, t0)
+		e.Attributes = map[string][]string{"a": values}
+		full, err := json.Marshal(e)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(body), len(full)
+	}
+	n, fit := 0, 0
+	for ; n < MaxAttrValues-1; n++ {
+		_, base := build(n, 0)
+		if fit = MaxEndpointBytes - base; fit > 0 && fit < MaxAttrValueLen {
+			break
+		}
+	}
+	body, size := build(n, fit)
+	if size != MaxEndpointBytes {
+		t.Fatalf("built %d bytes, want %d", size, MaxEndpointBytes)
+	}
+	u := Update{AppID: "app", ID: "ep", Now: t0, RequestID: "rid"}
+	if _, err := Merge(nil, nil, req(t, body), u); err != nil {
+		t.Errorf("endpoint of exactly %d bytes refused: %v", MaxEndpointBytes, err)
+	}
+	body, _ = build(n, fit+1)
+	_, err := Merge(nil, nil, req(t, body), u)
+	var pe *Error
+	if !errors.As(err, &pe) || !strings.Contains(pe.Message, fmt.Sprintf("%d bytes serialized", MaxEndpointBytes+1)) {
+		t.Errorf("endpoint of %d bytes: got %v, want a BadRequestException naming its size", MaxEndpointBytes+1, err)
 	}
 }

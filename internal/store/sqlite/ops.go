@@ -372,12 +372,20 @@ type writeTx struct {
 	// query of its own for that user.
 	userID    string
 	userAttrs string
+	// read is the row Endpoint last read: PutEndpoint of the same endpoint with the same indexed
+	// columns need not touch the indexes.
+	read indexedColumns
+}
+
+// indexedColumns are an endpoint row's key and the columns its secondary indexes cover.
+type indexedColumns struct {
+	id, address, status, userID string
 }
 
 func (t *writeTx) Endpoint(ctx context.Context, id string) (*pinpoint.Endpoint, error) {
 	var doc []byte
 	var status, userID string
-	t.userID, t.userAttrs = "", ""
+	t.userID, t.userAttrs, t.read = "", "", indexedColumns{}
 	err := t.c.queryRow(ctx, `SELECT e.doc, e.status, e.user_id, COALESCE(u.attrs, '') FROM endpoints e `+userJoin+`WHERE e.app_id = ? AND e.id = ?`, t.app, id).Scan(&doc, &status, &userID, &t.userAttrs)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, nil
@@ -386,7 +394,12 @@ func (t *writeTx) Endpoint(ctx context.Context, id string) (*pinpoint.Endpoint, 
 		return nil, wrap("read endpoint", err)
 	}
 	t.userID = userID
-	return store.DecodeEndpoint(doc, status, userID)
+	e, err := store.DecodeEndpoint(doc, status, userID)
+	if err != nil {
+		return nil, err
+	}
+	t.read = indexedColumns{id: id, address: e.Address, status: status, userID: userID}
+	return e, nil
 }
 
 func (t *writeTx) LockUser(ctx context.Context, userID string) (map[string][]string, error) {
@@ -454,11 +467,21 @@ func (t *writeTx) DeactivateAddress(ctx context.Context, address, exceptID strin
 }
 
 func (t *writeTx) PutEndpoint(ctx context.Context, e *pinpoint.Endpoint) error {
-	doc, err := store.EncodeEndpoint(e)
-	if err != nil {
-		return err
+	doc := store.EncodeEndpointBinary(e)
+	if (indexedColumns{e.ID, e.Address, e.EndpointStatus, e.User.UserID}) == t.read {
+		// An UPDATE that sets no indexed column leaves the indexes alone (an upsert rewrites every
+		// index entry of the row). The WHERE clause makes it a no-op if the row changed after the
+		// read, in which case the upsert below runs.
+		res, err := t.c.exec(ctx, "UPDATE endpoints SET channel_type = ?, effective_date = ?, doc = ? WHERE app_id = ? AND id = ? AND address = ? AND status = ? AND user_id = ?",
+			e.ChannelType, e.EffectiveDate, doc, t.app, e.ID, e.Address, e.EndpointStatus, e.User.UserID)
+		if err != nil {
+			return wrap("put endpoint", err)
+		}
+		if n, _ := res.RowsAffected(); n == 1 {
+			return nil
+		}
 	}
-	_, err = t.c.exec(ctx, `INSERT INTO endpoints (app_id, id, address, channel_type, status, user_id, effective_date, doc)
+	_, err := t.c.exec(ctx, `INSERT INTO endpoints (app_id, id, address, channel_type, status, user_id, effective_date, doc)
 VALUES (?, ?, ?, ?, ?, ?, ?, ?)
 ON CONFLICT (app_id, id) DO UPDATE SET address = excluded.address, channel_type = excluded.channel_type,
   status = excluded.status, user_id = excluded.user_id, effective_date = excluded.effective_date, doc = excluded.doc`,

@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"os"
 	"runtime"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -40,11 +41,19 @@ type Store struct {
 	done    chan struct{}
 	once    sync.Once
 
+	// The syncer (walsync.go): committed groups wait in syncq for the log's fsync; synced is
+	// closed when the syncer has acknowledged the last one.
+	syncq    chan *commitBatch
+	synced   chan struct{}
+	wal      walFile
+	failed   atomic.Pointer[error] // set when an fsync failed
+	syncHook atomic.Pointer[func() error]
+
 	observer atomic.Pointer[func(writes int, d time.Duration, err error)]
 }
 
-// SetCommitObserver makes fn be told the size, duration (from BEGIN to the end of COMMIT) and
-// outcome of each group commit, for metrics.
+// SetCommitObserver makes fn be told the size, duration (from BEGIN until the log holding the
+// group is fsynced) and outcome of each group commit, for metrics.
 func (s *Store) SetCommitObserver(fn func(writes int, d time.Duration, err error)) {
 	s.observer.Store(&fn)
 }
@@ -66,13 +75,13 @@ func Open(ctx context.Context, path string, log *slog.Logger) (*Store, error) {
 	} else {
 		f.Close()
 	}
-	// synchronous(FULL) in WAL mode fsyncs the log at every commit: an acknowledged write survives
-	// power loss (DESIGN.md promise 2).
+	// The writer runs with synchronous(NORMAL) and the syncer fsyncs the log before a write is
+	// acknowledged (see walsync.go): an acknowledged write survives power loss (DESIGN.md promise 2).
 	// Each connection keeps an 8 MB page cache. (Memory-mapping the file would save a pread per
 	// cold page, but every connection maps the file anew and the resident pages count once per
 	// mapping: several hundred MB of RSS under load.)
-	base := "file:" + path + "?_pragma=busy_timeout(10000)&_pragma=foreign_keys(ON)&_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_pragma=cache_size(-8000)"
-	writer, err := sql.Open("sqlite", base+"&_txlock=immediate")
+	base := "file:" + path + "?_pragma=busy_timeout(10000)&_pragma=foreign_keys(ON)&_pragma=journal_mode(WAL)&_pragma=cache_size(-8000)"
+	writer, err := sql.Open("sqlite", base+"&_pragma=synchronous(NORMAL)&_txlock=immediate")
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
 	}
@@ -101,12 +110,16 @@ func Open(ctx context.Context, path string, log *slog.Logger) (*Store, error) {
 		jobs:    make(chan *job, maxGroup),
 		closing: make(chan struct{}),
 		done:    make(chan struct{}),
+		syncq:   make(chan *commitBatch, 64),
+		synced:  make(chan struct{}),
+		wal:     walFile{path: path + "-wal"},
 	}
 	conn, err := writer.Conn(ctx)
 	if err != nil {
 		s.closeDBs()
 		return nil, fmt.Errorf("sqlite: writer connection: %w", err)
 	}
+	go s.syncLoop()
 	go s.commitLoop(conn)
 	return s, nil
 }
@@ -190,6 +203,9 @@ func (s *Store) write(ctx context.Context, fn func(ctx context.Context, c *conn)
 		return errClosed
 	default:
 	}
+	if err := s.failed.Load(); err != nil {
+		return *err
+	}
 	select {
 	case s.jobs <- j:
 	case <-s.closing:
@@ -203,11 +219,14 @@ func (s *Store) write(ctx context.Context, fn func(ctx context.Context, c *conn)
 }
 
 func (s *Store) commitLoop(raw *sql.Conn) {
-	defer close(s.done)
 	c := &conn{raw: raw, stmts: make(map[string]*sql.Stmt), apps: make(map[string]pinpoint.App)}
 	defer func() {
+		close(s.syncq)
+		<-s.synced
+		s.wal.close()
 		c.closeStmts()
 		raw.Close()
+		close(s.done)
 	}()
 	group := make([]*job, 0, maxGroup)
 	for {
@@ -239,7 +258,8 @@ func (s *Store) commitLoop(raw *sql.Conn) {
 	}
 }
 
-// commit runs a group of jobs in one transaction and reports each job's outcome.
+// commit runs a group of jobs in one transaction and hands their outcomes to the syncer, which
+// reports them once the transaction is on disk.
 //
 // It first runs the group without savepoints, the common case in which every job succeeds. A job
 // that fails (a refused write) rolls that attempt back, and the group runs again with a savepoint
@@ -257,15 +277,7 @@ func (s *Store) commit(c *conn, group []*job) {
 		s.log.Error("sqlite: transaction failed", "writes", len(group), "err", err)
 		err = fmt.Errorf("sqlite: %w: %w", store.ErrUnavailable, err)
 	}
-	for i, j := range group {
-		if errs[i] == nil {
-			errs[i] = err
-		}
-		j.done <- errs[i]
-	}
-	if fn := s.observer.Load(); fn != nil {
-		(*fn)(len(group), time.Since(start), err)
-	}
+	s.syncq <- &commitBatch{jobs: slices.Clone(group), errs: errs, err: err, start: start}
 }
 
 // runGroup runs the jobs in one transaction, recording each job's error in errs. Without

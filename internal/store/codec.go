@@ -1,0 +1,365 @@
+package store
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"math"
+	"math/bits"
+	"slices"
+
+	"pinpointd/internal/pinpoint"
+)
+
+// binaryDocV1 is the first byte of a binary endpoint document (version 1). A JSON document always
+// starts with '{', so a reader can tell the two forms apart by the first byte.
+//
+// Layout of version 1 (str is a uvarint length then that many bytes; f64 is math.Float64bits as
+// 8 bytes little endian; counts are uvarints):
+//
+//	0x01 flags
+//	str Address, str ApplicationID, attrs Attributes, str ChannelType, str CohortID, str CreationDate,
+//	[if flagDemographic: str AppVersion, Locale, Make, Model, ModelVersion, Platform, PlatformVersion, Timezone]
+//	str EffectiveDate, str EndpointStatus, str ID,
+//	[if flagLocation: str City, str Country, [if flagLatitude: f64], [if flagLongitude: f64], str PostalCode, str Region]
+//	metrics Metrics, str OptOut, str RequestID, attrs User.UserAttributes, str User.UserID
+//
+// attrs is a count then, in ascending key order, str key and a values header (0 for a nil slice,
+// n+1 for a slice of n values) followed by n str values. metrics is a count then, in ascending key
+// order, str key and f64 value.
+const binaryDocV1 = 0x01
+
+// Bits of the flags byte.
+const (
+	flagDemographic = 1 << iota // Demographic != nil
+	flagLocation                // Location != nil
+	flagLatitude                // Location.Latitude != nil (only with flagLocation)
+	flagLongitude               // Location.Longitude != nil (only with flagLocation)
+)
+
+// AppendEndpointBinary appends the binary document of e to dst and returns it. The first byte is
+// binaryDocV1 (0x01); a JSON document always starts with '{', so a reader can tell them apart.
+//
+// The encoding is deterministic (map keys are written in sorted order), so equal endpoints encode
+// to equal bytes. Nil and empty maps encode alike (both decode as nil); nil and empty value
+// slices inside Attributes and UserAttributes are kept apart.
+func AppendEndpointBinary(dst []byte, e *pinpoint.Endpoint) []byte {
+	dst = slices.Grow(dst, endpointBinarySize(e))
+	var flags byte
+	if e.Demographic != nil {
+		flags |= flagDemographic
+	}
+	if l := e.Location; l != nil {
+		flags |= flagLocation
+		if l.Latitude != nil {
+			flags |= flagLatitude
+		}
+		if l.Longitude != nil {
+			flags |= flagLongitude
+		}
+	}
+	dst = append(dst, binaryDocV1, flags)
+
+	dst = appendStr(dst, e.Address)
+	dst = appendStr(dst, e.ApplicationID)
+	dst = appendAttrs(dst, e.Attributes)
+	dst = appendStr(dst, e.ChannelType)
+	dst = appendStr(dst, e.CohortID)
+	dst = appendStr(dst, e.CreationDate)
+	if d := e.Demographic; d != nil {
+		dst = appendStr(dst, d.AppVersion)
+		dst = appendStr(dst, d.Locale)
+		dst = appendStr(dst, d.Make)
+		dst = appendStr(dst, d.Model)
+		dst = appendStr(dst, d.ModelVersion)
+		dst = appendStr(dst, d.Platform)
+		dst = appendStr(dst, d.PlatformVersion)
+		dst = appendStr(dst, d.Timezone)
+	}
+	dst = appendStr(dst, e.EffectiveDate)
+	dst = appendStr(dst, e.EndpointStatus)
+	dst = appendStr(dst, e.ID)
+	if l := e.Location; l != nil {
+		dst = appendStr(dst, l.City)
+		dst = appendStr(dst, l.Country)
+		if l.Latitude != nil {
+			dst = appendF64(dst, *l.Latitude)
+		}
+		if l.Longitude != nil {
+			dst = appendF64(dst, *l.Longitude)
+		}
+		dst = appendStr(dst, l.PostalCode)
+		dst = appendStr(dst, l.Region)
+	}
+	dst = binary.AppendUvarint(dst, uint64(len(e.Metrics)))
+	var buf [16]string
+	for _, k := range sortedKeys(e.Metrics, buf[:0]) {
+		dst = appendStr(dst, k)
+		dst = appendF64(dst, e.Metrics[k])
+	}
+	dst = appendStr(dst, e.OptOut)
+	dst = appendStr(dst, e.RequestID)
+	dst = appendAttrs(dst, e.User.UserAttributes)
+	dst = appendStr(dst, e.User.UserID)
+	return dst
+}
+
+func appendStr(dst []byte, s string) []byte {
+	dst = binary.AppendUvarint(dst, uint64(len(s)))
+	return append(dst, s...)
+}
+
+func appendF64(dst []byte, f float64) []byte {
+	return binary.LittleEndian.AppendUint64(dst, math.Float64bits(f))
+}
+
+func appendAttrs(dst []byte, m map[string][]string) []byte {
+	dst = binary.AppendUvarint(dst, uint64(len(m)))
+	var buf [16]string
+	for _, k := range sortedKeys(m, buf[:0]) {
+		vs := m[k]
+		dst = appendStr(dst, k)
+		if vs == nil {
+			dst = append(dst, 0)
+			continue
+		}
+		dst = binary.AppendUvarint(dst, uint64(len(vs))+1)
+		for _, v := range vs {
+			dst = appendStr(dst, v)
+		}
+	}
+	return dst
+}
+
+// sortedKeys appends the keys of m to buf (usually a stack array, so small maps need no
+// allocation) and sorts them.
+func sortedKeys[V any](m map[string]V, buf []string) []string {
+	for k := range m {
+		buf = append(buf, k)
+	}
+	slices.Sort(buf)
+	return buf
+}
+
+// endpointBinarySize is the exact length of e's binary document, so AppendEndpointBinary grows
+// dst once.
+func endpointBinarySize(e *pinpoint.Endpoint) int {
+	n := 2 + strSize(e.Address) + strSize(e.ApplicationID) + attrsSize(e.Attributes) +
+		strSize(e.ChannelType) + strSize(e.CohortID) + strSize(e.CreationDate) +
+		strSize(e.EffectiveDate) + strSize(e.EndpointStatus) + strSize(e.ID) +
+		uvarintSize(len(e.Metrics)) + strSize(e.OptOut) + strSize(e.RequestID) +
+		attrsSize(e.User.UserAttributes) + strSize(e.User.UserID)
+	if d := e.Demographic; d != nil {
+		n += strSize(d.AppVersion) + strSize(d.Locale) + strSize(d.Make) + strSize(d.Model) +
+			strSize(d.ModelVersion) + strSize(d.Platform) + strSize(d.PlatformVersion) +
+			strSize(d.Timezone)
+	}
+	if l := e.Location; l != nil {
+		n += strSize(l.City) + strSize(l.Country) + strSize(l.PostalCode) + strSize(l.Region)
+		if l.Latitude != nil {
+			n += 8
+		}
+		if l.Longitude != nil {
+			n += 8
+		}
+	}
+	for k := range e.Metrics {
+		n += strSize(k) + 8
+	}
+	return n
+}
+
+func uvarintSize(n int) int { return (bits.Len64(uint64(n)|1) + 6) / 7 }
+
+func strSize(s string) int { return uvarintSize(len(s)) + len(s) }
+
+func attrsSize(m map[string][]string) int {
+	n := uvarintSize(len(m))
+	for k, vs := range m {
+		n += strSize(k) + uvarintSize(len(vs)+1) // a nil slice's header (0) is one byte too
+		for _, v := range vs {
+			n += strSize(v)
+		}
+	}
+	return n
+}
+
+// Errors of decodeEndpointBinary (wrapped; past the version byte, with the offset where decoding
+// stopped).
+var (
+	errBinaryVersion  = errors.New("not a version 1 binary document")
+	errBinaryTrunc    = errors.New("truncated or bad length")
+	errBinaryFlags    = errors.New("bad flags")
+	errBinaryTrailing = errors.New("trailing bytes")
+)
+
+// decodeEndpointBinary decodes a document AppendEndpointBinary produced into *e (which it overwrites).
+// It must never panic on arbitrary input: truncated or corrupt input returns an error.
+//
+// Empty maps decode as nil; each string is its own allocation (none for empty strings), so the
+// result does not alias b. On error *e is left zero.
+func decodeEndpointBinary(b []byte, e *pinpoint.Endpoint) error {
+	*e = pinpoint.Endpoint{}
+	if len(b) == 0 || b[0] != binaryDocV1 {
+		return fmt.Errorf("store: decode endpoint: %w", errBinaryVersion)
+	}
+	d := decoder{b: b[1:]}
+	flags := d.byte()
+	if flags&^(flagDemographic|flagLocation|flagLatitude|flagLongitude) != 0 ||
+		flags&flagLocation == 0 && flags&(flagLatitude|flagLongitude) != 0 {
+		d.fail(errBinaryFlags)
+	}
+
+	e.Address = d.str()
+	e.ApplicationID = d.str()
+	e.Attributes = d.attrs()
+	e.ChannelType = d.str()
+	e.CohortID = d.str()
+	e.CreationDate = d.str()
+	if flags&flagDemographic != 0 {
+		e.Demographic = &pinpoint.Demographic{
+			AppVersion:      d.str(),
+			Locale:          d.str(),
+			Make:            d.str(),
+			Model:           d.str(),
+			ModelVersion:    d.str(),
+			Platform:        d.str(),
+			PlatformVersion: d.str(),
+			Timezone:        d.str(),
+		}
+	}
+	e.EffectiveDate = d.str()
+	e.EndpointStatus = d.str()
+	e.ID = d.str()
+	if flags&flagLocation != 0 {
+		// One allocation holds the Location and both coordinates.
+		box := new(struct {
+			loc      pinpoint.Location
+			lat, lon float64
+		})
+		l := &box.loc
+		l.City = d.str()
+		l.Country = d.str()
+		if flags&flagLatitude != 0 {
+			box.lat = d.f64()
+			l.Latitude = &box.lat
+		}
+		if flags&flagLongitude != 0 {
+			box.lon = d.f64()
+			l.Longitude = &box.lon
+		}
+		l.PostalCode = d.str()
+		l.Region = d.str()
+		e.Location = l
+	}
+	if n := d.count(1 + 8); n > 0 {
+		e.Metrics = make(map[string]float64, n)
+		for range n {
+			k := d.str()
+			e.Metrics[k] = d.f64()
+		}
+	}
+	e.OptOut = d.str()
+	e.RequestID = d.str()
+	e.User.UserAttributes = d.attrs()
+	e.User.UserID = d.str()
+
+	if d.err == nil && len(d.b) != 0 {
+		d.fail(errBinaryTrailing)
+	}
+	if d.err != nil {
+		*e = pinpoint.Endpoint{}
+		return fmt.Errorf("store: decode endpoint at byte %d of %d: %w", len(b)-len(d.b), len(b), d.err)
+	}
+	return nil
+}
+
+// decoder reads a binary document. The first error sticks: later reads return zero values and
+// consume nothing, so callers check err once at the end.
+type decoder struct {
+	b   []byte
+	err error
+}
+
+func (d *decoder) fail(err error) {
+	if d.err == nil {
+		d.err = err
+	}
+	d.b = nil
+}
+
+func (d *decoder) byte() byte {
+	if len(d.b) == 0 {
+		d.fail(errBinaryTrunc)
+		return 0
+	}
+	c := d.b[0]
+	d.b = d.b[1:]
+	return c
+}
+
+func (d *decoder) uvarint() uint64 {
+	v, n := binary.Uvarint(d.b)
+	if n <= 0 {
+		d.fail(errBinaryTrunc)
+		return 0
+	}
+	d.b = d.b[n:]
+	return v
+}
+
+// count reads a count of items each at least minSize bytes long and checks that they fit in the
+// rest of the input, so a corrupt count cannot make the caller allocate more than the input.
+func (d *decoder) count(minSize int) int {
+	n := d.uvarint()
+	if n > uint64(len(d.b)/minSize) {
+		d.fail(errBinaryTrunc)
+		return 0
+	}
+	return int(n)
+}
+
+func (d *decoder) str() string {
+	n := d.count(1)
+	s := string(d.b[:n])
+	d.b = d.b[n:]
+	return s
+}
+
+func (d *decoder) f64() float64 {
+	if len(d.b) < 8 {
+		d.fail(errBinaryTrunc)
+		return 0
+	}
+	f := math.Float64frombits(binary.LittleEndian.Uint64(d.b))
+	d.b = d.b[8:]
+	return f
+}
+
+// attrs reads an attribute map; an empty map decodes as nil.
+func (d *decoder) attrs() map[string][]string {
+	n := d.count(1 + 1) // key length and values header
+	if n == 0 {
+		return nil
+	}
+	m := make(map[string][]string, n)
+	for range n {
+		k := d.str()
+		var vs []string
+		switch h := d.uvarint(); {
+		case h == 0: // nil slice
+		case h-1 > uint64(len(d.b)): // each value takes at least its length byte
+			d.fail(errBinaryTrunc)
+		default:
+			vs = make([]string, h-1)
+			for i := range vs {
+				vs[i] = d.str()
+			}
+		}
+		if d.err != nil {
+			return nil
+		}
+		m[k] = vs
+	}
+	return m
+}

@@ -1,0 +1,83 @@
+package sqlite
+
+import (
+	"errors"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"pinpointd/internal/pinpoint"
+	"pinpointd/internal/store"
+)
+
+const testAccount = "111111111111"
+
+func openTestStore(t *testing.T) (*Store, string) {
+	t.Helper()
+	s, err := Open(t.Context(), filepath.Join(t.TempDir(), "test.db"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	app := pinpoint.App{ID: "app1", Account: testAccount, Name: "a", CreationDate: "2026-11-29T00:00:00.000Z"}
+	if err := s.CreateApp(t.Context(), app); err != nil {
+		t.Fatal(err)
+	}
+	return s, app.ID
+}
+
+// patch returns a write of id that merges req.
+func patch(id string, req pinpoint.EndpointRequest) store.EndpointWrite {
+	now := time.Date(2026, 11, 29, 12, 0, 0, 0, time.UTC)
+	return store.EndpointWrite{ID: id, Update: func(app *pinpoint.App, old *pinpoint.Endpoint, attrs map[string][]string) (*pinpoint.Endpoint, error) {
+		return pinpoint.Merge(old, attrs, &req, pinpoint.Update{AppID: app.ID, ID: id, Now: now, RequestID: "r", Excluded: app.Excluded})
+	}}
+}
+
+func strp(s string) *string { return &s }
+
+// A write is acknowledged only after the fsync of the log that follows its COMMIT.
+func TestWriteWaitsForLogSync(t *testing.T) {
+	s, app := openTestStore(t)
+	entered, release := make(chan struct{}, 16), make(chan error)
+	hook := func() error {
+		entered <- struct{}{}
+		return <-release
+	}
+	s.syncHook.Store(&hook)
+
+	result := make(chan error, 1)
+	go func() {
+		_, err := s.WriteEndpoints(t.Context(), testAccount, app, []store.EndpointWrite{patch("e1", pinpoint.EndpointRequest{Address: strp("a1")})}, true)
+		result <- err
+	}()
+	<-entered
+	time.Sleep(20 * time.Millisecond) // give a premature acknowledgement the time to show
+	select {
+	case err := <-result:
+		t.Fatalf("write returned (%v) before its log was fsynced", err)
+	default:
+	}
+	release <- nil
+	if err := <-result; err != nil {
+		t.Fatal(err)
+	}
+}
+
+// A failed fsync fails the writes waiting for it, and the store refuses writes from then on.
+func TestFailedLogSyncRefusesWrites(t *testing.T) {
+	s, app := openTestStore(t)
+	hook := func() error { return errors.New("EIO") }
+	s.syncHook.Store(&hook)
+	w := []store.EndpointWrite{patch("e1", pinpoint.EndpointRequest{Address: strp("a1")})}
+	if _, err := s.WriteEndpoints(t.Context(), testAccount, app, w, true); !errors.Is(err, store.ErrUnavailable) {
+		t.Fatalf("write during a failed fsync: got %v, want ErrUnavailable", err)
+	}
+	s.syncHook.Store(nil)
+	if _, err := s.WriteEndpoints(t.Context(), testAccount, app, w, true); !errors.Is(err, store.ErrUnavailable) {
+		t.Errorf("write after a failed fsync: got %v, want ErrUnavailable", err)
+	}
+	if err := s.Ping(t.Context()); err == nil {
+		t.Error("Ping succeeds after a failed fsync; /readyz would report the store ready")
+	}
+}
