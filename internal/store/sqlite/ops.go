@@ -17,10 +17,10 @@ import (
 
 // rowQuerier is what reads need: the reader pool or the writer connection.
 type rowQuerier interface {
-	QueryRowContext(ctx context.Context, q string, args ...any) *sql.Row
+	QueryRowContext(ctx context.Context, q string, args ...any) scanner
 }
 
-func (c *conn) QueryRowContext(ctx context.Context, q string, args ...any) *sql.Row {
+func (c *conn) QueryRowContext(ctx context.Context, q string, args ...any) scanner {
 	return c.queryRow(ctx, q, args...)
 }
 
@@ -277,7 +277,7 @@ func (s *Store) DeleteEndpoint(ctx context.Context, account, appID, id string) (
 }
 
 func userEndpoints(ctx context.Context, q interface {
-	QueryContext(context.Context, string, ...any) (*sql.Rows, error)
+	QueryContext(context.Context, string, ...any) (rowIter, error)
 }, appID, userID string) ([]pinpoint.Endpoint, error) {
 	rows, err := q.QueryContext(ctx, byUserSelect, appID, userID)
 	if err != nil {
@@ -301,7 +301,7 @@ func userEndpoints(ctx context.Context, q interface {
 	return out, nil
 }
 
-func (c *conn) QueryContext(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+func (c *conn) QueryContext(ctx context.Context, q string, args ...any) (rowIter, error) {
 	return c.query(ctx, q, args...)
 }
 

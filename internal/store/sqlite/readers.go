@@ -34,7 +34,7 @@ func (p *readPool) stmt(ctx context.Context, q string) (*sql.Stmt, error) {
 	return st, nil
 }
 
-func (p *readPool) QueryRowContext(ctx context.Context, q string, args ...any) *sql.Row {
+func (p *readPool) QueryRowContext(ctx context.Context, q string, args ...any) scanner {
 	st, err := p.stmt(ctx, q)
 	if err != nil {
 		return p.db.QueryRowContext(ctx, q, args...) // reports the same error on Scan
@@ -42,7 +42,7 @@ func (p *readPool) QueryRowContext(ctx context.Context, q string, args ...any) *
 	return st.QueryRowContext(ctx, args...)
 }
 
-func (p *readPool) QueryContext(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+func (p *readPool) QueryContext(ctx context.Context, q string, args ...any) (rowIter, error) {
 	st, err := p.stmt(ctx, q)
 	if err != nil {
 		return nil, err

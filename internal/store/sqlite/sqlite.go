@@ -19,7 +19,6 @@ import (
 
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
 
-	"pinpointd/internal/pinpoint"
 	"pinpointd/internal/store"
 )
 
@@ -219,15 +218,33 @@ func (s *Store) write(ctx context.Context, fn func(ctx context.Context, c *conn)
 }
 
 func (s *Store) commitLoop(raw *sql.Conn) {
-	c := &conn{raw: raw, stmts: make(map[string]*sql.Stmt), apps: make(map[string]pinpoint.App)}
 	defer func() {
 		close(s.syncq)
 		<-s.synced
 		s.wal.close()
-		c.closeStmts()
 		raw.Close()
 		close(s.done)
 	}()
+	// The loop uses the driver's connection directly for as long as it runs (see conn).
+	err := raw.Raw(func(dc any) error {
+		c, err := newConn(dc)
+		if err != nil {
+			return err
+		}
+		defer c.closeStmts()
+		s.loop(c)
+		return nil
+	})
+	if err != nil {
+		s.log.Error("sqlite: writer connection unusable", "err", err)
+		s.failed.CompareAndSwap(nil, &err)
+		s.loop(nil)
+	}
+}
+
+// loop runs groups of queued jobs until Close; c is nil when the writer connection is unusable,
+// and every job then fails.
+func (s *Store) loop(c *conn) {
 	group := make([]*job, 0, maxGroup)
 	for {
 		group = group[:0]
@@ -268,6 +285,11 @@ func (s *Store) commitLoop(raw *sql.Conn) {
 func (s *Store) commit(c *conn, group []*job) {
 	start := time.Now()
 	errs := make([]error, len(group))
+	if c == nil {
+		err := *s.failed.Load()
+		s.syncq <- &commitBatch{jobs: slices.Clone(group), errs: errs, err: err, start: start}
+		return
+	}
 	done, err := s.runGroup(c, group, errs, false)
 	if err == nil && !done {
 		clear(errs)
@@ -303,7 +325,10 @@ func (s *Store) runGroup(c *conn, group []*job, errs []error, savepoints bool) (
 				return true, fmt.Errorf("savepoint: %w", err)
 			}
 		}
-		errs[i] = j.fn(j.ctx, c)
+		// A job that started runs to its end even if its caller goes away (write waits for it
+		// anyway), so its statements get no cancellable context: the driver would watch each
+		// one's context with a goroutine of its own.
+		errs[i] = j.fn(ctx, c)
 		if errs[i] != nil && !savepoints {
 			rollback()
 			return len(group) == 1, nil
@@ -321,56 +346,6 @@ func (s *Store) runGroup(c *conn, group []*job, errs []error, savepoints bool) (
 		return true, fmt.Errorf("commit: %w", err)
 	}
 	return true, nil
-}
-
-// conn is the writer connection with a statement cache. Only the commit loop uses it.
-type conn struct {
-	raw   *sql.Conn
-	stmts map[string]*sql.Stmt
-	apps  map[string]pinpoint.App // see conn.app
-}
-
-func (c *conn) stmt(ctx context.Context, q string) (*sql.Stmt, error) {
-	if st, ok := c.stmts[q]; ok {
-		return st, nil
-	}
-	st, err := c.raw.PrepareContext(ctx, q)
-	if err != nil {
-		return nil, fmt.Errorf("sqlite: prepare %q: %w", firstLine(q), err)
-	}
-	c.stmts[q] = st
-	return st, nil
-}
-
-func (c *conn) exec(ctx context.Context, q string, args ...any) (sql.Result, error) {
-	st, err := c.stmt(ctx, q)
-	if err != nil {
-		return nil, err
-	}
-	return st.ExecContext(ctx, args...)
-}
-
-func (c *conn) query(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
-	st, err := c.stmt(ctx, q)
-	if err != nil {
-		return nil, err
-	}
-	return st.QueryContext(ctx, args...)
-}
-
-func (c *conn) queryRow(ctx context.Context, q string, args ...any) *sql.Row {
-	st, err := c.stmt(ctx, q)
-	if err != nil {
-		// A Row carrying the error: QueryRowContext on a closed statement reports it on Scan.
-		return c.raw.QueryRowContext(ctx, q, args...)
-	}
-	return st.QueryRowContext(ctx, args...)
-}
-
-func (c *conn) closeStmts() {
-	for _, st := range c.stmts {
-		st.Close()
-	}
 }
 
 func firstLine(q string) string {
