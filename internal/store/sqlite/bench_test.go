@@ -53,6 +53,53 @@ func BenchmarkWriteEndpoint(b *testing.B) {
 	})
 }
 
+// BenchmarkGetEndpoint measures one read of a stored endpoint with its user's attributes, from
+// parallel readers.
+func BenchmarkGetEndpoint(b *testing.B) {
+	ctx := b.Context()
+	s, err := sqlite.Open(ctx, filepath.Join(b.TempDir(), "bench.db"), nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close()
+	if err := s.CreateApp(ctx, pinpoint.App{ID: "app", Account: "acct", Name: "bench", CreationDate: "2026-11-29T00:00:00.000Z"}); err != nil {
+		b.Fatal(err)
+	}
+	body := `{"ChannelType":"GCM","Attributes":{"interests":["music","travel"]},"Demographic":{"Make":"Google","Platform":"android"},"Location":{"City":"Seattle","Latitude":47.61},"Metrics":{"sessions":4},"User":{"UserAttributes":{"plan":["pro"]}}}`
+	now := time.Date(2026, 11, 29, 12, 0, 0, 0, time.UTC)
+	const endpoints = 10000
+	for i := 0; i < endpoints; i += 100 {
+		var writes []store.EndpointWrite
+		for j := i; j < i+100; j++ {
+			var r pinpoint.EndpointRequest
+			if err := json.Unmarshal([]byte(body), &r); err != nil {
+				b.Fatal(err)
+			}
+			id, user := fmt.Sprintf("ep-%d", j), fmt.Sprintf("user-%d", j)
+			r.User.UserID = &user
+			writes = append(writes, store.EndpointWrite{ID: id, Update: func(app *pinpoint.App, old *pinpoint.Endpoint, ua map[string][]string) (*pinpoint.Endpoint, error) {
+				return pinpoint.Merge(old, ua, &r, pinpoint.Update{AppID: app.ID, ID: id, Now: now, RequestID: "r"})
+			}})
+		}
+		if _, err := s.WriteEndpoints(ctx, "acct", "app", writes, true); err != nil {
+			b.Fatal(err)
+		}
+	}
+	var n atomic.Int64
+	b.ReportAllocs()
+	b.SetParallelism(16)
+	defer reportCPU(b)()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			id := fmt.Sprintf("ep-%d", n.Add(1)%endpoints)
+			if _, err := s.GetEndpoint(ctx, "acct", "app", id); err != nil {
+				b.Error(err)
+				return
+			}
+		}
+	})
+}
+
 // reportCPU reports the process's CPU time (user and system) per operation: on a shared machine
 // it varies far less than the wall time per operation. Call as defer reportCPU(b)().
 func reportCPU(b *testing.B) func() {

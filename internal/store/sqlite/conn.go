@@ -16,6 +16,7 @@ import (
 // context) bought nothing and cost about as much CPU as SQLite's own work for a small statement.
 // Statements are prepared once and cached.
 type conn struct {
+	raw   driver.Conn
 	dc    driver.ConnPrepareContext
 	stmts map[string]driver.Stmt
 	apps  map[string]pinpoint.App // see conn.app
@@ -26,7 +27,7 @@ func newConn(dc any) (*conn, error) {
 	if !ok {
 		return nil, fmt.Errorf("sqlite: driver connection %T cannot prepare statements", dc)
 	}
-	return &conn{dc: pc, stmts: make(map[string]driver.Stmt), apps: make(map[string]pinpoint.App)}, nil
+	return &conn{raw: dc.(driver.Conn), dc: pc, stmts: make(map[string]driver.Stmt), apps: make(map[string]pinpoint.App)}, nil
 }
 
 func (c *conn) stmt(ctx context.Context, q string) (driver.Stmt, error) {
@@ -40,6 +41,8 @@ func (c *conn) stmt(ctx context.Context, q string) (driver.Stmt, error) {
 	c.stmts[q] = st
 	return st, nil
 }
+
+func (c *conn) close() error { return c.raw.Close() }
 
 func (c *conn) closeStmts() {
 	for _, st := range c.stmts {
@@ -86,15 +89,15 @@ func (c *conn) queryRow(ctx context.Context, q string, args ...any) scanner {
 	if err != nil {
 		return errRow{err}
 	}
-	return firstRow{r.(*rows)}
+	return r.(*rows).first()
 }
 
-// scanner is a row to read: *sql.Row, or the writer's.
+// scanner is one row to read.
 type scanner interface {
 	Scan(dest ...any) error
 }
 
-// rowIter is what reading several rows needs: *sql.Rows, or the writer's.
+// rowIter is what reading several rows needs.
 type rowIter interface {
 	Next() bool
 	Scan(dest ...any) error
@@ -106,20 +109,30 @@ type errRow struct{ err error }
 
 func (r errRow) Scan(...any) error { return r.err }
 
-type firstRow struct{ r *rows }
-
-func (r firstRow) Scan(dest ...any) error {
-	defer r.r.Close()
-	if !r.r.Next() {
-		if err := r.r.Err(); err != nil {
-			return err
+// first reads the first row's values (copied) and closes r. Scan of the result reports
+// sql.ErrNoRows when there is none.
+func (r *rows) first() scanner {
+	if !r.Next() {
+		err := r.Err()
+		if cerr := r.Close(); err == nil {
+			err = cerr
 		}
-		return sql.ErrNoRows
+		if err == nil {
+			err = sql.ErrNoRows
+		}
+		return errRow{err}
 	}
-	if err := r.r.Scan(dest...); err != nil {
-		return err
+	vals := make([]driver.Value, len(r.dest))
+	for i, v := range r.dest {
+		if b, ok := v.([]byte); ok {
+			v = append([]byte(nil), b...)
+		}
+		vals[i] = v
 	}
-	return r.r.Close()
+	if err := r.Close(); err != nil {
+		return errRow{err}
+	}
+	return &rows{dest: vals}
 }
 
 // rows reads a driver's rows into the few destination types the writer's queries use.

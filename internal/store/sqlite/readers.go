@@ -2,61 +2,100 @@ package sqlite
 
 import (
 	"context"
-	"database/sql"
-	"sync"
+	"errors"
+
+	"modernc.org/sqlite"
 )
 
-// readPool is the pool of query-only connections with a statement cache: each query text is
-// prepared once per connection instead of on every call.
+// readPool is a fixed pool of query-only connections, used through the driver like the writer's
+// (see conn), each with its own statement cache. Reads are short index lookups or bounded pages,
+// so their statements run to completion rather than watching the caller's context; a caller that
+// gives up waits at most for the statement it started.
 type readPool struct {
-	db    *sql.DB
-	mu    sync.RWMutex
-	stmts map[string]*sql.Stmt
+	conns chan *conn
+	all   []*conn
 }
 
-func (p *readPool) stmt(ctx context.Context, q string) (*sql.Stmt, error) {
-	p.mu.RLock()
-	st := p.stmts[q]
-	p.mu.RUnlock()
-	if st != nil {
-		return st, nil
+func openReadPool(dsn string, n int) (*readPool, error) {
+	p := &readPool{conns: make(chan *conn, n)}
+	for range n {
+		dc, err := (&sqlite.Driver{}).Open(dsn)
+		if err != nil {
+			p.Close()
+			return nil, err
+		}
+		c, err := newConn(dc)
+		if err != nil {
+			dc.Close()
+			p.Close()
+			return nil, err
+		}
+		p.all = append(p.all, c)
+		p.conns <- c
 	}
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if st = p.stmts[q]; st != nil {
-		return st, nil
-	}
-	st, err := p.db.PrepareContext(ctx, q)
-	if err != nil {
-		return nil, err
-	}
-	p.stmts[q] = st
-	return st, nil
+	return p, nil
 }
 
+func (p *readPool) get(ctx context.Context) (*conn, error) {
+	select {
+	case c := <-p.conns:
+		return c, nil
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
+
+// QueryRowContext runs a query and reads its first row before the connection goes back to the
+// pool; Scan of the result reports sql.ErrNoRows when there is none.
 func (p *readPool) QueryRowContext(ctx context.Context, q string, args ...any) scanner {
-	st, err := p.stmt(ctx, q)
+	c, err := p.get(ctx)
 	if err != nil {
-		return p.db.QueryRowContext(ctx, q, args...) // reports the same error on Scan
+		return errRow{err}
 	}
-	return st.QueryRowContext(ctx, args...)
+	defer func() { p.conns <- c }()
+	return c.queryRow(context.Background(), q, args...)
 }
 
+// QueryContext runs a query; the connection goes back to the pool when the rows are closed.
 func (p *readPool) QueryContext(ctx context.Context, q string, args ...any) (rowIter, error) {
-	st, err := p.stmt(ctx, q)
+	c, err := p.get(ctx)
 	if err != nil {
 		return nil, err
 	}
-	return st.QueryContext(ctx, args...)
+	r, err := c.query(context.Background(), q, args...)
+	if err != nil {
+		p.conns <- c
+		return nil, err
+	}
+	return &pooledRows{rows: r.(*rows), release: func() { p.conns <- c }}, nil
 }
 
-func (p *readPool) PingContext(ctx context.Context) error { return p.db.PingContext(ctx) }
+type pooledRows struct {
+	*rows
+	release func()
+}
 
-func (p *readPool) Close() error {
-	p.mu.Lock()
-	for _, st := range p.stmts {
-		st.Close()
+func (r *pooledRows) Close() error {
+	err := r.rows.Close()
+	if r.release != nil {
+		r.release()
+		r.release = nil
 	}
-	p.mu.Unlock()
-	return p.db.Close()
+	return err
+}
+
+// PingContext checks that a reader answers.
+func (p *readPool) PingContext(ctx context.Context) error {
+	var one int
+	return p.QueryRowContext(ctx, "SELECT 1").Scan(&one)
+}
+
+// Close closes every connection; callers must have returned theirs.
+func (p *readPool) Close() error {
+	var errs []error
+	for _, c := range p.all {
+		c.closeStmts()
+		errs = append(errs, c.close())
+	}
+	return errors.Join(errs...)
 }

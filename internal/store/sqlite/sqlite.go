@@ -91,16 +91,11 @@ func Open(ctx context.Context, path string, log *slog.Logger) (*Store, error) {
 		writer.Close()
 		return nil, err
 	}
-	readDB, err := sql.Open("sqlite", base+"&_pragma=query_only(1)")
+	reader, err := openReadPool(base+"&_pragma=query_only(1)", max(4, runtime.GOMAXPROCS(0)*2))
 	if err != nil {
 		writer.Close()
 		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
 	}
-	n := max(4, runtime.GOMAXPROCS(0)*2)
-	readDB.SetMaxOpenConns(n)
-	readDB.SetMaxIdleConns(n)
-	readDB.SetConnMaxLifetime(0)
-	reader := &readPool{db: readDB, stmts: make(map[string]*sql.Stmt)}
 
 	s := &Store{
 		log:     log,
