@@ -57,6 +57,30 @@ func lockApp(ctx context.Context, tx pgx.Tx, account, appID, lock string) (*pinp
 	return &a, nil
 }
 
+// appRead is what queueLockApp read, once the pipeTx has sent it.
+type appRead struct {
+	app   pinpoint.App
+	found bool
+}
+
+// queueLockApp queues lockApp's statement in t: found tells, once t has sent it, whether the app
+// is account's.
+func queueLockApp(t *pipeTx, account, appID, lock string) *appRead {
+	r := &appRead{}
+	t.queue("SELECT "+appColumns+" FROM apps WHERE app_id = $1 AND account = $2"+lock, appID, account).QueryRow(func(row pgx.Row) error {
+		a, err := store.ScanApp(row)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		r.app, r.found = a, true
+		return nil
+	})
+	return r
+}
+
 // CreateApp stores a new app. ErrExists if the ID is taken.
 func (s *Store) CreateApp(ctx context.Context, app pinpoint.App) error {
 	tags, err := store.EncodeJSON(app.Tags)

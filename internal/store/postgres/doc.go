@@ -30,10 +30,27 @@
 //     collide on the primary key instead of the second overwriting the first.
 //
 // Writes of one call are applied in the caller's order (the rules make the order observable),
-// but every transaction locks endpoint rows before user rows, and a batch first locks its
-// endpoints in ID order and then their current users in user ID order (lockBatch), so that
-// concurrent batches over the same rows queue instead of deadlocking. Locks that depend on the
-// merge (a user joined, an endpoint evicted or deactivated) are taken as the writes go.
+// but every transaction locks endpoint rows before user rows, and a call first locks its
+// endpoints in ID order and then their current users in user ID order (queueLockRows, lockUsers;
+// byte order, as Go sorts), so that concurrent calls over the same rows queue instead of
+// deadlocking. Locks that depend on the merge (a user joined, an endpoint evicted or deactivated)
+// are taken as the writes go.
+//
+// # Round trips
+//
+// Transactions that write endpoints run on a pipeTx: BEGIN is sent with the first reads, and
+// statements whose results are not needed (the writes) wait and travel with the next read or
+// with COMMIT, in order, in one pipeline per round trip (a failed statement skips the rest, COMMIT
+// included). The rows WriteEndpoints locks up front are kept, and a read of one answered from
+// them while no statement of the transaction may have changed it. UpdateEndpoint of an existing
+// endpoint that keeps its user thus takes two round trips (BEGIN, the app, the endpoint and its
+// user; the UPDATE and COMMIT) and a batch of such updates three. Endpoint documents are stored in
+// store.EncodeEndpointBinary's format (migration 2; older JSON documents stay readable).
+//
+// Every statement the write path repeats selects rows by a whole key, or repeats a partial
+// index's predicate literally: pgx prepares statements, and after a few runs PostgreSQL may run
+// them with a generic plan made without the parameters' values (and, on a new database, without
+// statistics), which would otherwise scan every endpoint of the app.
 //
 // No rule depends on an advisory lock or an in-process mutex; an advisory lock only keeps
 // processes that start together from running one migration twice.
@@ -58,5 +75,6 @@
 // connection idle for over a second is pinged with a 5-second timeout before use, and TCP
 // keepalives declare a silent server dead in about 30 seconds. A failure to reach the database
 // is returned wrapping store.ErrUnavailable; a call whose connection broke before COMMIT was sent
-// is tried once more on a fresh connection first.
+// is tried once more on a fresh connection first. (Writes travel with COMMIT, so a connection that
+// breaks while they are sent may have committed them: such a call is not tried again.)
 package postgres

@@ -16,8 +16,8 @@ import (
 
 // decodeEndpoint rebuilds an endpoint from its row and, when it has a user, the user's attributes
 // (attrs is the users.attrs column; nil when there is no such row).
-func decodeEndpoint(doc, status, userID string, attrs *string) (*pinpoint.Endpoint, error) {
-	e, err := store.DecodeEndpoint([]byte(doc), status, userID)
+func decodeEndpoint(doc []byte, status, userID string, attrs *string) (*pinpoint.Endpoint, error) {
+	e, err := store.DecodeEndpoint(doc, status, userID)
 	if err != nil {
 		return nil, err
 	}
@@ -51,10 +51,16 @@ func userNotFound(userID string) error {
 // documentation for locking and retries).
 //
 // Writes are applied in the caller's order, since the rules make the order observable (of two
-// writes activating one address the later one wins), but the rows of the endpoints written are
-// first locked in ID order, so that concurrent batches touching the same endpoints wait for each
-// other instead of deadlocking. With atomic=false each write runs under a savepoint; its own
-// failure (the updater's or the domain's) rolls back to it, a database failure aborts the call.
+// writes activating one address the later one wins), but the rows of the endpoints written, and of
+// their users, are first locked in ID order (queueLockRows), so that concurrent calls touching the
+// same endpoints wait for each other instead of deadlocking. With atomic=false each write runs
+// under a savepoint; its own failure (the updater's or the domain's) rolls back to it, a database
+// failure aborts the call.
+//
+// Round trips: BEGIN, the app's row and the locking reads go in one, and the writes, which
+// writeTx queues, with the next read or with COMMIT. An update that keeps its user thus takes two
+// round trips, and a call writing several such endpoints three (their users are locked once the
+// endpoints are read).
 func (s *Store) WriteEndpoints(ctx context.Context, account, appID string, writes []store.EndpointWrite, atomic bool) ([]store.WriteResult, error) {
 	ids := make([]string, len(writes))
 	for i, w := range writes {
@@ -68,45 +74,46 @@ func (s *Store) WriteEndpoints(ctx context.Context, account, appID string, write
 	}
 	var results []store.WriteResult
 	attempt := 0
-	err := s.inTx(ctx, "write endpoints", func(tx pgx.Tx) error {
+	err := s.inPipeTx(ctx, "write endpoints", func(t *pipeTx) error {
 		attempt++
-		app, err := lockApp(ctx, tx, account, appID, writerLock(attempt))
-		if err != nil {
+		app := queueLockApp(t, account, appID, writerLock(attempt))
+		wt := newWriteTx(t, appID, len(writes))
+		wt.queueLockRows(account, ids)
+		if err := t.send(ctx); err != nil {
 			return err
 		}
-		if len(ids) > 1 {
-			if err := lockBatch(ctx, tx, appID, ids); err != nil {
-				return err
-			}
+		if !app.found {
+			return appNotFound(appID)
 		}
-		wt := &writeTx{tx: tx, appID: appID, existed: make(map[string]bool, len(writes))}
+		if err := wt.lockUsers(ctx); err != nil {
+			return err
+		}
 		results = make([]store.WriteResult, len(writes))
 		for i, w := range writes {
-			if atomic {
-				e, err := store.ApplyWrite(ctx, wt, app, w)
-				if err != nil {
-					return err
+			if !atomic {
+				t.queue("SAVEPOINT write")
+			}
+			e, err := store.ApplyWrite(ctx, wt, &app.app, w)
+			if err != nil && !isDBError(err) {
+				// A write refused by the updater or the domain: first have the database run what
+				// is queued, so that a statement of an earlier write that fails is reported (and
+				// retried) as if it had been sent alone.
+				if serr := t.send(ctx); serr != nil {
+					return serr
 				}
-				results[i].Endpoint = e
-				continue
 			}
-			if _, err := tx.Exec(ctx, "SAVEPOINT write"); err != nil {
-				return dbErr(err)
-			}
-			e, err := store.ApplyWrite(ctx, wt, app, w)
 			switch {
-			case isDBError(err):
-				return err
-			case err != nil:
-				if _, err := tx.Exec(ctx, "ROLLBACK TO SAVEPOINT write"); err != nil {
-					return dbErr(err)
-				}
-				results[i].Err = err
-			default:
+			case err == nil:
 				results[i].Endpoint = e
+			case atomic, isDBError(err):
+				return err
+			default:
+				t.queue("ROLLBACK TO SAVEPOINT write")
+				wt.forget()
+				results[i].Err = err
 			}
-			if _, err := tx.Exec(ctx, "RELEASE SAVEPOINT write"); err != nil {
-				return dbErr(err)
+			if !atomic {
+				t.queue("RELEASE SAVEPOINT write")
 			}
 		}
 		return nil
@@ -117,37 +124,13 @@ func (s *Store) WriteEndpoints(ctx context.Context, account, appID string, write
 	return results, nil
 }
 
-// lockBatch takes, in a canonical order, locks that the writes of a batch would otherwise take in
-// the order of the writes: the rows of the batch's endpoints in ID order, then the rows of the
-// users they belong to in user ID order. Every transaction locks endpoints before users, so two
-// batches over the same endpoints or users wait for each other instead of deadlocking. (Locks that
-// depend on the merge — a user an endpoint joins, an endpoint evicted or deactivated — are still
-// taken as the writes go; a deadlock among those is detected by the database and retried.)
-func lockBatch(ctx context.Context, tx pgx.Tx, appID string, ids []string) error {
-	rows, err := tx.Query(ctx, "SELECT user_id FROM endpoints WHERE app_id = $1 AND id = ANY($2) ORDER BY id FOR UPDATE", appID, ids)
-	if err != nil {
-		return dbErr(err)
-	}
-	users, err := pgx.CollectRows(rows, pgx.RowTo[string])
-	if err != nil {
-		return dbErr(err)
-	}
-	users = slices.DeleteFunc(users, func(u string) bool { return u == "" })
-	if len(users) == 0 {
-		return nil
-	}
-	slices.Sort(users)
-	users = slices.Compact(users)
-	_, err = tx.Exec(ctx, "SELECT 1 FROM users WHERE app_id = $1 AND user_id = ANY($2) ORDER BY user_id FOR UPDATE", appID, users)
-	return dbErr(err)
-}
-
 // GetEndpoint reads the endpoint, its user's attributes and whether the app is the account's in
 // one statement: no row means no such app, a row without an endpoint no such endpoint.
 func (s *Store) GetEndpoint(ctx context.Context, account, appID, id string) (pinpoint.Endpoint, error) {
 	var e *pinpoint.Endpoint
 	err := s.run(ctx, "get endpoint", func(ctx context.Context) error {
-		var doc, status, userID, attrs *string
+		var doc []byte
+		var status, userID, attrs *string
 		err := s.pool.QueryRow(ctx, `SELECT e.doc, e.status, e.user_id, u.attrs
 			FROM apps a
 			LEFT JOIN endpoints e ON e.app_id = a.app_id AND e.id = $3
@@ -158,10 +141,10 @@ func (s *Store) GetEndpoint(ctx context.Context, account, appID, id string) (pin
 			return appNotFound(appID)
 		case err != nil:
 			return dbErr(err)
-		case doc == nil:
+		case status == nil:
 			return endpointNotFound(id)
 		}
-		e, err = decodeEndpoint(*doc, *status, *userID, attrs)
+		e, err = decodeEndpoint(doc, *status, *userID, attrs)
 		return dbErr(err)
 	})
 	if err != nil {
@@ -175,36 +158,50 @@ func (s *Store) GetEndpoint(ctx context.Context, account, appID, id string) (pin
 func (s *Store) DeleteEndpoint(ctx context.Context, account, appID, id string) (pinpoint.Endpoint, error) {
 	var e *pinpoint.Endpoint
 	attempt := 0
-	err := s.inTx(ctx, "delete endpoint", func(tx pgx.Tx) error {
+	err := s.inPipeTx(ctx, "delete endpoint", func(t *pipeTx) error {
 		attempt++
-		if _, err := lockApp(ctx, tx, account, appID, writerLock(attempt)); err != nil {
+		app := queueLockApp(t, account, appID, writerLock(attempt))
+		// The DELETE names the account too, so that it deletes nothing when the app is not the
+		// account's.
+		var row *endpointRow
+		t.queue(`DELETE FROM endpoints WHERE app_id = $1 AND id = $2
+			AND EXISTS (SELECT 1 FROM apps WHERE app_id = $1 AND account = $3)
+			RETURNING doc, status, user_id`, appID, id, account).QueryRow(func(r pgx.Row) error {
+			var x endpointRow
+			err := r.Scan(&x.doc, &x.status, &x.userID)
+			if errors.Is(err, pgx.ErrNoRows) {
+				return nil
+			}
+			if err != nil {
+				return err
+			}
+			row = &x
+			return nil
+		})
+		if err := t.send(ctx); err != nil {
 			return err
 		}
-		var doc, status, userID string
-		err := tx.QueryRow(ctx, "DELETE FROM endpoints WHERE app_id = $1 AND id = $2 RETURNING doc, status, user_id",
-			appID, id).Scan(&doc, &status, &userID)
-		if errors.Is(err, pgx.ErrNoRows) {
+		if !app.found {
+			return appNotFound(appID)
+		}
+		if row == nil {
 			return endpointNotFound(id)
 		}
-		if err != nil {
+		var err error
+		if e, err = store.DecodeEndpoint(row.doc, row.status, row.userID); err != nil {
 			return dbErr(err)
 		}
-		if e, err = store.DecodeEndpoint([]byte(doc), status, userID); err != nil {
-			return dbErr(err)
-		}
-		if _, err := tx.Exec(ctx, "DELETE FROM events WHERE app_id = $1 AND endpoint_id = $2", appID, id); err != nil {
-			return dbErr(err)
-		}
-		if userID == "" {
+		t.queue("DELETE FROM events WHERE app_id = $1 AND endpoint_id = $2", appID, id)
+		if row.userID == "" {
 			return nil
 		}
 		// Lock the user (endpoint row first, then user row, as writers do) before reading its
 		// attributes and deciding whether it still has endpoints.
-		wt := &writeTx{tx: tx, appID: appID}
-		if e.User.UserAttributes, err = wt.LockUser(ctx, userID); err != nil {
+		wt := newWriteTx(t, appID, 0)
+		if e.User.UserAttributes, err = wt.LockUser(ctx, row.userID); err != nil {
 			return err
 		}
-		return wt.DropUserIfUnused(ctx, userID)
+		return wt.DropUserIfUnused(ctx, row.userID)
 	})
 	if err != nil {
 		return pinpoint.Endpoint{}, err
@@ -219,7 +216,7 @@ func (s *Store) GetUserEndpoints(ctx context.Context, account, appID, userID str
 	err := s.run(ctx, "get user endpoints", func(ctx context.Context) error {
 		rows, err := s.pool.Query(ctx, `SELECT e.doc, e.status, e.user_id, u.attrs
 			FROM apps a
-			LEFT JOIN endpoints e ON e.app_id = a.app_id AND e.user_id = $3 AND $3 <> ''
+			LEFT JOIN endpoints e ON e.app_id = a.app_id AND e.user_id = $3 AND e.user_id <> ''
 			LEFT JOIN users u ON u.app_id = e.app_id AND u.user_id = e.user_id
 			WHERE a.app_id = $1 AND a.account = $2`, appID, account, userID)
 		if err != nil {
@@ -229,15 +226,16 @@ func (s *Store) GetUserEndpoints(ctx context.Context, account, appID, userID str
 		es = nil
 		for rows.Next() {
 			found = true
-			var doc, status, uid, attrs *string
+			var doc []byte
+			var status, uid, attrs *string
 			if err := rows.Scan(&doc, &status, &uid, &attrs); err != nil {
 				rows.Close()
 				return dbErr(err)
 			}
-			if doc == nil {
+			if status == nil {
 				continue
 			}
-			e, err := decodeEndpoint(*doc, *status, *uid, attrs)
+			e, err := decodeEndpoint(doc, *status, *uid, attrs)
 			if err != nil {
 				rows.Close()
 				return dbErr(err)
@@ -267,58 +265,75 @@ func (s *Store) GetUserEndpoints(ctx context.Context, account, appID, userID str
 func (s *Store) DeleteUserEndpoints(ctx context.Context, account, appID, userID string) ([]pinpoint.Endpoint, error) {
 	var es []pinpoint.Endpoint
 	attempt := 0
-	err := s.inTx(ctx, "delete user endpoints", func(tx pgx.Tx) error {
+	err := s.inPipeTx(ctx, "delete user endpoints", func(t *pipeTx) error {
 		attempt++
-		if _, err := lockApp(ctx, tx, account, appID, writerLock(attempt)); err != nil {
+		app := queueLockApp(t, account, appID, writerLock(attempt))
+		// Endpoints before their user, in ID order (byte-wise, as Go sorts), as writers lock them
+		// (see queueLockRows). The user's lock then waits for writers adding endpoints to the user,
+		// and the DELETE below, a later statement, sees what they committed. The statement names
+		// the account, so that it reads nothing when the app is not the account's.
+		var ids []string
+		if userID != "" {
+			t.queue(`SELECT id FROM endpoints WHERE app_id = $1 AND user_id = $2 AND user_id <> ''
+				AND EXISTS (SELECT 1 FROM apps WHERE app_id = $1 AND account = $3)`, appID, userID, account).Query(func(rows pgx.Rows) error {
+				for rows.Next() {
+					var id string
+					if err := rows.Scan(&id); err != nil {
+						return err
+					}
+					ids = append(ids, id)
+				}
+				return rows.Err()
+			})
+		}
+		if err := t.send(ctx); err != nil {
 			return err
+		}
+		if !app.found {
+			return appNotFound(appID)
 		}
 		if userID == "" {
 			return userNotFound(userID)
 		}
-		// Endpoints before their user, in ID order, as writers lock them (see lockBatch). The
-		// user's lock then waits for writers adding endpoints to the user, and the DELETE below,
-		// a later statement, sees what they committed.
-		if _, err := tx.Exec(ctx, "SELECT 1 FROM endpoints WHERE app_id = $1 AND user_id = $2 ORDER BY id FOR UPDATE", appID, userID); err != nil {
-			return dbErr(err)
+		slices.Sort(ids)
+		for _, id := range ids {
+			t.queue("SELECT 1 FROM endpoints WHERE app_id = $1 AND id = $2 FOR UPDATE", appID, id)
 		}
-		wt := &writeTx{tx: tx, appID: appID}
+		wt := newWriteTx(t, appID, 0)
 		attrs, err := wt.LockUser(ctx, userID)
 		if err != nil {
 			return err
 		}
-		rows, err := tx.Query(ctx, "DELETE FROM endpoints WHERE app_id = $1 AND user_id = $2 RETURNING doc, status, user_id", appID, userID)
-		if err != nil {
-			return dbErr(err)
-		}
-		es, err = pgx.CollectRows(rows, func(row pgx.CollectableRow) (pinpoint.Endpoint, error) {
-			var doc, status, uid string
-			if err := row.Scan(&doc, &status, &uid); err != nil {
-				return pinpoint.Endpoint{}, err
+		es = nil
+		t.queue("DELETE FROM endpoints WHERE app_id = $1 AND user_id = $2 AND user_id <> '' RETURNING doc, status, user_id", appID, userID).Query(func(rows pgx.Rows) error {
+			for rows.Next() {
+				var r endpointRow
+				if err := rows.Scan(&r.doc, &r.status, &r.userID); err != nil {
+					return err
+				}
+				e, err := store.DecodeEndpoint(r.doc, r.status, r.userID)
+				if err != nil {
+					return err
+				}
+				e.User.UserAttributes = attrs
+				es = append(es, *e)
 			}
-			e, err := store.DecodeEndpoint([]byte(doc), status, uid)
-			if err != nil {
-				return pinpoint.Endpoint{}, err
-			}
-			e.User.UserAttributes = attrs
-			return *e, nil
+			return rows.Err()
 		})
-		if err != nil {
-			return dbErr(err)
+		if err := t.send(ctx); err != nil {
+			return err
 		}
 		if len(es) == 0 {
 			// Nothing to delete; returning an error rolls back the row LockUser created.
 			return userNotFound(userID)
 		}
 		sortEndpoints(es)
-		ids := make([]string, len(es))
+		// One statement per endpoint, by the primary key's prefix (see queueLockRows).
 		for i := range es {
-			ids[i] = es[i].ID
+			t.queue("DELETE FROM events WHERE app_id = $1 AND endpoint_id = $2", appID, es[i].ID)
 		}
-		if _, err := tx.Exec(ctx, "DELETE FROM events WHERE app_id = $1 AND endpoint_id = ANY($2)", appID, ids); err != nil {
-			return dbErr(err)
-		}
-		_, err = tx.Exec(ctx, "DELETE FROM users WHERE app_id = $1 AND user_id = $2", appID, userID)
-		return dbErr(err)
+		t.queue("DELETE FROM users WHERE app_id = $1 AND user_id = $2", appID, userID)
+		return nil
 	})
 	if err != nil {
 		return nil, err
