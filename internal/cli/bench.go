@@ -15,6 +15,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime/pprof"
 	"slices"
 	"strconv"
 	"strings"
@@ -45,6 +46,7 @@ type benchOptions struct {
 	region      string
 	app         string
 	durability  bool
+	cpuProfile  string
 }
 
 // benchResult is one operation's measurement; with --json it is printed as one JSON object.
@@ -87,8 +89,20 @@ func benchCmd(ctx context.Context, args []string, env func(string) string, stdou
 	fs.StringVar(&o.region, "region", defaultRegion, "signing region")
 	fs.StringVar(&o.app, "app", "", "application ID to use (default: create one)")
 	fs.BoolVar(&o.durability, "verify-durability", false, "kill -9 the server during a write load, restart it, and check every acknowledged write")
+	fs.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of the client (not the server) to this file")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if o.cpuProfile != "" {
+		f, err := os.Create(o.cpuProfile)
+		if err != nil {
+			return fmt.Errorf("bench: %w", err)
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return fmt.Errorf("bench: %w", err)
+		}
+		defer pprof.StopCPUProfile()
 	}
 	if *ops == "all" {
 		*ops = "update-endpoint,get-endpoint,update-endpoints-batch,put-events,mixed"

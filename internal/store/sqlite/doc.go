@@ -8,6 +8,9 @@
 // the COMMIT carrying it (see walsync.go), so an acknowledged write survives a crash or power loss.
 // Because there is one writer, the cross-row rules of store.WriteEndpoints need no row locks here.
 //
+// Checkpoints (copying the log into the database file) run on a connection of their own beside
+// the writer (see checkpoint.go).
+//
 // Endpoint documents are stored in store's binary form (JSON documents of older versions are
 // still read). The writer and the readers use the driver's connections directly (see conn).
 //

@@ -48,6 +48,13 @@ type Store struct {
 	failed   atomic.Pointer[error] // set when an fsync failed
 	syncHook atomic.Pointer[func() error]
 
+	// The checkpointer (checkpoint.go) stops when stopCheckpoints is closed and closes
+	// checkpointed; walFull asks the writer for a checkpoint of its own.
+	stopCheckpoints chan struct{}
+	stopOnce        sync.Once
+	checkpointed    chan struct{}
+	walFull         atomic.Bool
+
 	observer atomic.Pointer[func(writes int, d time.Duration, err error)]
 }
 
@@ -80,7 +87,7 @@ func Open(ctx context.Context, path string, log *slog.Logger) (*Store, error) {
 	// cold page, but every connection maps the file anew and the resident pages count once per
 	// mapping: several hundred MB of RSS under load.)
 	base := "file:" + path + "?_pragma=busy_timeout(10000)&_pragma=foreign_keys(ON)&_pragma=journal_mode(WAL)&_pragma=cache_size(-8000)"
-	writer, err := sql.Open("sqlite", base+"&_pragma=synchronous(NORMAL)&_txlock=immediate")
+	writer, err := sql.Open("sqlite", base+"&_pragma=synchronous(NORMAL)&_pragma=wal_autocheckpoint(0)&_txlock=immediate")
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
 	}
@@ -98,15 +105,17 @@ func Open(ctx context.Context, path string, log *slog.Logger) (*Store, error) {
 	}
 
 	s := &Store{
-		log:     log,
-		writer:  writer,
-		reader:  reader,
-		jobs:    make(chan *job, maxGroup),
-		closing: make(chan struct{}),
-		done:    make(chan struct{}),
-		syncq:   make(chan *commitBatch, 64),
-		synced:  make(chan struct{}),
-		wal:     walFile{path: path + "-wal"},
+		log:             log,
+		writer:          writer,
+		reader:          reader,
+		jobs:            make(chan *job, maxGroup),
+		closing:         make(chan struct{}),
+		done:            make(chan struct{}),
+		syncq:           make(chan *commitBatch, 64),
+		stopCheckpoints: make(chan struct{}),
+		checkpointed:    make(chan struct{}),
+		synced:          make(chan struct{}),
+		wal:             walFile{path: path + "-wal"},
 	}
 	conn, err := writer.Conn(ctx)
 	if err != nil {
@@ -114,6 +123,7 @@ func Open(ctx context.Context, path string, log *slog.Logger) (*Store, error) {
 		return nil, fmt.Errorf("sqlite: writer connection: %w", err)
 	}
 	go s.syncLoop()
+	go s.checkpointLoop(base+"&_pragma=synchronous(NORMAL)", s.stopCheckpoints)
 	go s.commitLoop(conn)
 	return s, nil
 }
@@ -214,6 +224,7 @@ func (s *Store) write(ctx context.Context, fn func(ctx context.Context, c *conn)
 
 func (s *Store) commitLoop(raw *sql.Conn) {
 	defer func() {
+		s.stopCheckpointer()
 		close(s.syncq)
 		<-s.synced
 		s.wal.close()
@@ -242,6 +253,11 @@ func (s *Store) commitLoop(raw *sql.Conn) {
 func (s *Store) loop(c *conn) {
 	group := make([]*job, 0, maxGroup)
 	for {
+		if c != nil && s.walFull.Swap(false) {
+			if _, err := checkpoint(c); err != nil {
+				s.log.Warn("sqlite: checkpoint", "err", err)
+			}
+		}
 		group = group[:0]
 		select {
 		case j := <-s.jobs:
