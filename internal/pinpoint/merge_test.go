@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"reflect"
 	"strings"
@@ -189,7 +190,7 @@ func TestJSONSizeBoundIsAnUpperBound(t *testing.T) {
 		}
 		return b.String()
 	}
-	numbers := []float64{0, -0.0, 1, 0.1 + 0.2, 1e-300, -1.7976931348623157e308, 123456789.123456789, 1e21, -5e-324}
+	numbers := []float64{0, math.Copysign(0, -1), 1, 0.1 + 0.2, 1e-300, -1.7976931348623157e308, 123456789.123456789, 1e21, -5e-324}
 	for i := range 500 {
 		e := Endpoint{Address: text(), ApplicationID: text(), ChannelType: text(), CohortID: text(), CreationDate: text(),
 			EffectiveDate: text(), EndpointStatus: text(), ID: text(), OptOut: text(), RequestID: text(),
