@@ -65,6 +65,7 @@ type benchResult struct {
 	ServerRSSMB      float64        `json:"server_rss_mb"`
 	Concurrency      int            `json:"concurrency"`
 	FloorRequestsSec float64        `json:"floor_requests_per_sec,omitempty"`
+	FloorP99ms       float64        `json:"floor_p99_ms,omitempty"`
 	Ratio            float64        `json:"ratio,omitempty"`
 }
 
@@ -154,6 +155,7 @@ func benchCmd(ctx context.Context, args []string, env func(string) string, stdou
 		if o.floor {
 			fl := floorRun(ctx, o, op)
 			res.FloorRequestsSec = fl.RequestsPerSec
+			res.FloorP99ms = fl.P99ms
 			if fl.RequestsPerSec > 0 {
 				res.Ratio = res.RequestsPerSec / fl.RequestsPerSec
 			}
@@ -175,7 +177,7 @@ func printResult(w io.Writer, asJSON bool, r benchResult) {
 		fmt.Fprintf(w, "  server RSS %.0f MB", r.ServerRSSMB)
 	}
 	if r.FloorRequestsSec > 0 {
-		fmt.Fprintf(w, "  floor %.0f req/s  ratio %.2f", r.FloorRequestsSec, r.Ratio)
+		fmt.Fprintf(w, "  floor %.0f req/s (p99 %.2f ms)  ratio %.2f", r.FloorRequestsSec, r.FloorP99ms, r.Ratio)
 	}
 	if len(r.ErrorsByCode) > 0 {
 		fmt.Fprintf(w, "  %v", r.ErrorsByCode)
