@@ -60,6 +60,23 @@ type endpointRow struct {
 	status, userID, address string
 }
 
+// scanEndpointRow reads the columns doc, status, user_id, address of a queued query and passes the
+// row to found; no row is not an error (found is not called).
+func scanEndpointRow(found func(*endpointRow)) func(pgx.Row) error {
+	return func(row pgx.Row) error {
+		r := &endpointRow{}
+		err := row.Scan(&r.doc, &r.status, &r.userID, &r.address)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		found(r)
+		return nil
+	}
+}
+
 func newWriteTx(t *pipeTx, appID string, n int) *writeTx {
 	return &writeTx{t: t, appID: appID, existed: make(map[string]bool, n), users: make(map[string]string)}
 }
@@ -93,18 +110,7 @@ func (w *writeTx) queueLockRows(account string, ids []string) {
 		w.rows[id] = nil
 		w.t.queue(`SELECT doc, status, user_id, address FROM endpoints
 			WHERE app_id = $1 AND id = $2 AND EXISTS (SELECT 1 FROM apps WHERE app_id = $1 AND account = $3)
-			FOR UPDATE`, w.appID, id, account).QueryRow(func(row pgx.Row) error {
-			r := &endpointRow{}
-			err := row.Scan(&r.doc, &r.status, &r.userID, &r.address)
-			if errors.Is(err, pgx.ErrNoRows) {
-				return nil
-			}
-			if err != nil {
-				return err
-			}
-			w.rows[id] = r
-			return nil
-		})
+			FOR UPDATE`, w.appID, id, account).QueryRow(scanEndpointRow(func(r *endpointRow) { w.rows[id] = r }))
 	}
 	w.lockUsersNext = len(ids) > 1
 	if len(ids) == 1 {
@@ -170,18 +176,7 @@ func (w *writeTx) Endpoint(ctx context.Context, id string) (*pinpoint.Endpoint, 
 		delete(w.rows, id)
 	} else {
 		w.t.queue("SELECT doc, status, user_id, address FROM endpoints WHERE app_id = $1 AND id = $2 FOR UPDATE",
-			w.appID, id).QueryRow(func(row pgx.Row) error {
-			var x endpointRow
-			err := row.Scan(&x.doc, &x.status, &x.userID, &x.address)
-			if errors.Is(err, pgx.ErrNoRows) {
-				return nil
-			}
-			if err != nil {
-				return err
-			}
-			r = &x
-			return nil
-		})
+			w.appID, id).QueryRow(scanEndpointRow(func(x *endpointRow) { r = x }))
 		if err := w.t.send(ctx); err != nil {
 			return nil, err
 		}

@@ -18,14 +18,7 @@ import (
 // the writes share group commits.
 func BenchmarkWriteEndpoint(b *testing.B) {
 	ctx := b.Context()
-	s, err := sqlite.Open(ctx, filepath.Join(b.TempDir(), "bench.db"), nil)
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer s.Close()
-	if err := s.CreateApp(ctx, pinpoint.App{ID: "app", Account: "acct", Name: "bench", CreationDate: "2026-11-29T00:00:00.000Z"}); err != nil {
-		b.Fatal(err)
-	}
+	s := openBenchStore(b)
 	var req pinpoint.EndpointRequest
 	body := `{"ChannelType":"GCM","Address":"tok","Attributes":{"interests":["music","travel"]},"Demographic":{"Make":"Google","Platform":"android"},"Location":{"City":"Seattle","Latitude":47.61},"Metrics":{"sessions":4}}`
 	if err := json.Unmarshal([]byte(body), &req); err != nil {
@@ -57,14 +50,7 @@ func BenchmarkWriteEndpoint(b *testing.B) {
 // parallel readers.
 func BenchmarkGetEndpoint(b *testing.B) {
 	ctx := b.Context()
-	s, err := sqlite.Open(ctx, filepath.Join(b.TempDir(), "bench.db"), nil)
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer s.Close()
-	if err := s.CreateApp(ctx, pinpoint.App{ID: "app", Account: "acct", Name: "bench", CreationDate: "2026-11-29T00:00:00.000Z"}); err != nil {
-		b.Fatal(err)
-	}
+	s := openBenchStore(b)
 	body := `{"ChannelType":"GCM","Attributes":{"interests":["music","travel"]},"Demographic":{"Make":"Google","Platform":"android"},"Location":{"City":"Seattle","Latitude":47.61},"Metrics":{"sessions":4},"User":{"UserAttributes":{"plan":["pro"]}}}`
 	now := time.Date(2026, 11, 29, 12, 0, 0, 0, time.UTC)
 	const endpoints = 10000
@@ -98,6 +84,19 @@ func BenchmarkGetEndpoint(b *testing.B) {
 			}
 		}
 	})
+}
+
+// openBenchStore opens a store in a temporary file with the app "app" of account "acct".
+func openBenchStore(b *testing.B) *sqlite.Store {
+	s, err := sqlite.Open(b.Context(), filepath.Join(b.TempDir(), "bench.db"), nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { s.Close() })
+	if err := s.CreateApp(b.Context(), pinpoint.App{ID: "app", Account: "acct", Name: "bench", CreationDate: "2026-11-29T00:00:00.000Z"}); err != nil {
+		b.Fatal(err)
+	}
+	return s
 }
 
 // reportCPU reports the process's CPU time (user and system) per operation: on a shared machine

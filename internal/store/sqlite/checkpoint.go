@@ -3,8 +3,6 @@ package sqlite
 import (
 	"context"
 	"time"
-
-	"modernc.org/sqlite"
 )
 
 // Checkpoints off the writer's path.
@@ -30,14 +28,8 @@ const (
 // checkpointLoop runs passive checkpoints until done is closed.
 func (s *Store) checkpointLoop(dsn string, done <-chan struct{}) {
 	defer close(s.checkpointed)
-	dc, err := (&sqlite.Driver{}).Open(dsn)
+	c, err := openConn(dsn)
 	if err != nil {
-		s.log.Error("sqlite: checkpointer connection", "err", err)
-		return
-	}
-	c, err := newConn(dc)
-	if err != nil {
-		dc.Close()
 		s.log.Error("sqlite: checkpointer connection", "err", err)
 		return
 	}

@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"io"
 
+	"modernc.org/sqlite"
+
 	"pinpointd/internal/pinpoint"
 )
 
@@ -20,6 +22,19 @@ type conn struct {
 	dc    driver.ConnPrepareContext
 	stmts map[string]driver.Stmt
 	apps  map[string]pinpoint.App // see conn.app
+}
+
+// openConn opens a driver connection to dsn.
+func openConn(dsn string) (*conn, error) {
+	dc, err := (&sqlite.Driver{}).Open(dsn)
+	if err != nil {
+		return nil, err
+	}
+	c, err := newConn(dc)
+	if err != nil {
+		dc.Close()
+	}
+	return c, err
 }
 
 func newConn(dc any) (*conn, error) {

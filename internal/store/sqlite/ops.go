@@ -156,6 +156,7 @@ const (
 	endpointColumns = `SELECT e.doc, e.status, e.user_id, COALESCE(u.attrs, '') FROM endpoints e `
 	userJoin        = `LEFT JOIN users u ON u.app_id = e.app_id AND u.user_id = e.user_id AND e.user_id <> '' `
 	endpointSelect  = endpointColumns + userJoin + "WHERE e.app_id = ? "
+	endpointByID    = endpointSelect + "AND e.id = ?"
 	byUserSelect    = endpointColumns + "INDEXED BY endpoints_user " + userJoin + "WHERE e.app_id = ? AND e.user_id = ? ORDER BY e.id"
 )
 
@@ -251,7 +252,7 @@ func (s *Store) DeleteEndpoint(ctx context.Context, account, appID, id string) (
 		if _, err := c.app(ctx, account, appID); err != nil {
 			return err
 		}
-		e, err := scanEndpoint(c.queryRow(ctx, endpointSelect+"AND e.id = ?", appID, id))
+		e, err := scanEndpoint(c.queryRow(ctx, endpointByID, appID, id))
 		if errors.Is(err, sql.ErrNoRows) {
 			return fmt.Errorf("%w: %s", store.ErrEndpointNotFound, id)
 		}
@@ -386,7 +387,7 @@ func (t *writeTx) Endpoint(ctx context.Context, id string) (*pinpoint.Endpoint, 
 	var doc []byte
 	var status, userID string
 	t.userID, t.userAttrs, t.read = "", "", indexedColumns{}
-	err := t.c.queryRow(ctx, `SELECT e.doc, e.status, e.user_id, COALESCE(u.attrs, '') FROM endpoints e `+userJoin+`WHERE e.app_id = ? AND e.id = ?`, t.app, id).Scan(&doc, &status, &userID, &t.userAttrs)
+	err := t.c.queryRow(ctx, endpointByID, t.app, id).Scan(&doc, &status, &userID, &t.userAttrs)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, nil
 	}

@@ -3,8 +3,6 @@ package sqlite
 import (
 	"context"
 	"errors"
-
-	"modernc.org/sqlite"
 )
 
 // readPool is a fixed pool of query-only connections, used through the driver like the writer's
@@ -19,14 +17,8 @@ type readPool struct {
 func openReadPool(dsn string, n int) (*readPool, error) {
 	p := &readPool{conns: make(chan *conn, n)}
 	for range n {
-		dc, err := (&sqlite.Driver{}).Open(dsn)
+		c, err := openConn(dsn)
 		if err != nil {
-			p.Close()
-			return nil, err
-		}
-		c, err := newConn(dc)
-		if err != nil {
-			dc.Close()
 			p.Close()
 			return nil, err
 		}
