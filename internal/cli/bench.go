@@ -130,9 +130,13 @@ func benchCmd(ctx context.Context, args []string, env func(string) string, stdou
 		defer srv.stop()
 		o.target = srv.url
 	}
-	c := newBenchClient(o)
+	c, err := newBenchClient(o)
+	if err != nil {
+		return err
+	}
+	defer c.wire.close()
 	if o.app == "" {
-		app, err := c.createApp(ctx)
+		app, err := c.createApp()
 		if err != nil {
 			return fmt.Errorf("bench: create app: %w", err)
 		}
@@ -148,7 +152,7 @@ func benchCmd(ctx context.Context, args []string, env func(string) string, stdou
 		}
 	}
 	for _, op := range o.ops {
-		res := c.run(ctx, op, c.target)
+		res := c.run(ctx, op)
 		if srv != nil {
 			res.ServerRSSMB = srv.peakRSSMB()
 		}
@@ -188,30 +192,26 @@ func printResult(w io.Writer, asJSON bool, r benchResult) {
 // benchClient sends signed requests.
 type benchClient struct {
 	o      benchOptions
-	target string
 	app    string
-	http   *http.Client
+	wire   *wire
 	signer *sigv4.Signer
 	bodies [][]byte // endpoint bodies, cycled
 }
 
-func newBenchClient(o benchOptions) *benchClient {
-	tr := &http.Transport{
-		MaxIdleConns:        o.concurrency * 2,
-		MaxIdleConnsPerHost: o.concurrency * 2,
-		IdleConnTimeout:     time.Minute,
-		DisableCompression:  true,
+func newBenchClient(o benchOptions) (*benchClient, error) {
+	w, err := newWire(o.target, 30*time.Second)
+	if err != nil {
+		return nil, err
 	}
 	c := &benchClient{
 		o:      o,
-		target: strings.TrimSuffix(o.target, "/"),
-		http:   &http.Client{Transport: tr, Timeout: 30 * time.Second},
+		wire:   w,
 		signer: &sigv4.Signer{AccessKeyID: o.keyID, Secret: o.secret, Region: o.region, Service: "mobiletargeting"},
 	}
 	for i := range 64 {
 		c.bodies = append(c.bodies, endpointBody(i, o.payload))
 	}
-	return c
+	return c, nil
 }
 
 // endpointBody is a realistic endpoint of about size bytes: attributes, demographic, location,
@@ -242,53 +242,47 @@ func (c *benchClient) body(i int) []byte {
 }
 
 // do sends one signed request and returns the status (0 on transport error) and the error code.
-func (c *benchClient) do(ctx context.Context, base, method, path string, body []byte) (int, string) {
-	var rd io.Reader
-	if body != nil {
-		rd = bytes.NewReader(body)
-	}
-	req, err := http.NewRequestWithContext(ctx, method, base+path, rd)
+func (c *benchClient) do(method, path string, body []byte) (int, string) {
+	resp, err := c.send(method, path, body)
 	if err != nil {
-		return 0, "request"
-	}
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	if err := c.signer.Sign(req, body); err != nil {
-		return 0, "sign"
-	}
-	resp, err := c.http.Do(req)
-	if err != nil {
-		if ctx.Err() != nil {
-			return -1, ""
-		}
 		return 0, "transport"
 	}
-	io.Copy(io.Discard, resp.Body)
-	resp.Body.Close()
-	if resp.StatusCode >= 300 {
-		code := resp.Header.Get("x-amzn-ErrorType")
+	if resp.status >= 300 {
+		code := resp.errorType
 		if code == "" {
-			code = strconv.Itoa(resp.StatusCode)
+			code = strconv.Itoa(resp.status)
 		}
-		return resp.StatusCode, code
+		return resp.status, code
 	}
-	return resp.StatusCode, ""
+	return resp.status, ""
 }
 
-func (c *benchClient) createApp(ctx context.Context) (string, error) {
-	req, _ := http.NewRequestWithContext(ctx, "POST", c.target+"/v1/apps", bytes.NewReader([]byte(`{"Name":"bench"}`)))
-	req.Header.Set("Content-Type", "application/json")
-	c.signer.Sign(req, []byte(`{"Name":"bench"}`))
-	resp, err := c.http.Do(req)
+// send signs and sends one request (with a JSON body when body is not nil).
+func (c *benchClient) send(method, path string, body []byte) (response, error) {
+	contentType := ""
+	if body != nil {
+		contentType = "application/json"
+	}
+	date, auth, err := c.signer.Headers(method, c.wire.host, path, "", contentType, body)
+	if err != nil {
+		return response{}, err
+	}
+	headers := []string{"X-Amz-Date", date, "Authorization", auth}
+	if contentType != "" {
+		headers = append(headers, "Content-Type", contentType)
+	}
+	return c.wire.do(method, path, headers, body)
+}
+
+func (c *benchClient) createApp() (string, error) {
+	resp, err := c.send("POST", "/v1/apps", []byte(`{"Name":"bench"}`))
 	if err != nil {
 		return "", err
 	}
-	defer resp.Body.Close()
 	var out struct{ Id, Message string }
-	json.NewDecoder(resp.Body).Decode(&out)
-	if resp.StatusCode != http.StatusCreated {
-		return "", fmt.Errorf("status %d: %s", resp.StatusCode, out.Message)
+	json.Unmarshal(resp.body, &out)
+	if resp.status != http.StatusCreated {
+		return "", fmt.Errorf("status %d: %s", resp.status, out.Message)
 	}
 	return out.Id, nil
 }
@@ -306,7 +300,7 @@ func (c *benchClient) populate(ctx context.Context) error {
 					return
 				}
 				body := c.batchBody(start, min(100, c.o.endpoints-start))
-				if st, code := c.do(ctx, c.target, "PUT", "/v1/apps/"+c.app+"/endpoints", body); st != http.StatusAccepted {
+				if st, code := c.do("PUT", "/v1/apps/"+c.app+"/endpoints", body); st != http.StatusAccepted {
 					firstErr.CompareAndSwap(nil, fmt.Errorf("batch at %d: %d %s", start, st, code))
 					return
 				}
@@ -354,7 +348,7 @@ func (c *benchClient) eventsBody(start, n int, seq uint64) []byte {
 }
 
 // run drives one operation against base for the configured duration or request count.
-func (c *benchClient) run(ctx context.Context, op, base string) benchResult {
+func (c *benchClient) run(ctx context.Context, op string) benchResult {
 	ctx, cancel := context.WithTimeout(ctx, c.o.duration)
 	defer cancel()
 	var sent atomic.Int64
@@ -425,10 +419,7 @@ func (c *benchClient) run(ctx context.Context, op, base string) benchResult {
 				if !sched.IsZero() {
 					t0 = sched
 				}
-				status, code := c.do(ctx, base, method, path, body)
-				if status == -1 {
-					return // the run ended mid-request
-				}
+				_, code := c.do(method, path, body)
 				st.lat = append(st.lat, time.Since(t0))
 				if code != "" {
 					st.nErr++
@@ -491,9 +482,14 @@ func floorRun(ctx context.Context, o benchOptions, op string) benchResult {
 	})}
 	go srv.Serve(ln)
 	defer srv.Close()
-	c := newBenchClient(o)
+	o.target = "http://" + ln.Addr().String()
+	c, err := newBenchClient(o)
+	if err != nil {
+		return benchResult{}
+	}
+	defer c.wire.close()
 	c.app = "bench"
-	return c.run(ctx, op, "http://"+ln.Addr().String())
+	return c.run(ctx, op)
 }
 
 // childServer is a pinpointd serve process started by bench, so that its memory is measured apart

@@ -40,9 +40,13 @@ func verifyDurability(ctx context.Context, o benchOptions, stdout io.Writer) err
 		return err
 	}
 	o.target = srv.url
-	c := newBenchClient(o)
-	c.http.Timeout = 5 * time.Second
-	app, err := c.createApp(ctx)
+	c, err := newBenchClient(o)
+	if err != nil {
+		srv.kill()
+		return err
+	}
+	c.wire.timeout = 5 * time.Second
+	app, err := c.createApp()
 	if err != nil {
 		srv.kill()
 		return fmt.Errorf("durability: create app: %w", err)
@@ -70,7 +74,7 @@ func verifyDurability(ctx context.Context, o benchOptions, stdout io.Writer) err
 				}
 				sp.sent = seq
 				body := fmt.Appendf(nil, `{"ChannelType":"EMAIL","Address":"%s@example.com","Attributes":{"seq":["%d"]},"Metrics":{"seq":%d}}`, id, seq, seq)
-				status, _ := c.do(context.Background(), c.target, "PUT", "/v1/apps/"+app+"/endpoints/"+id, body)
+				status, _ := c.do("PUT", "/v1/apps/"+app+"/endpoints/"+id, body)
 				if status == http.StatusAccepted {
 					sp.acked = seq
 					acked.Add(1)
@@ -92,13 +96,14 @@ func verifyDurability(ctx context.Context, o benchOptions, stdout io.Writer) err
 		return fmt.Errorf("durability: restart: %w", err)
 	}
 	defer srv.stop()
+	c.wire.close() // connections to the killed server
 	checked, lost := 0, 0
 	for w := range workers {
 		for id, sp := range spans[w] {
 			if sp.acked == 0 {
 				continue
 			}
-			got, err := c.getSeq(ctx, id)
+			got, err := c.getSeq(id)
 			checked++
 			if err != nil || got < sp.acked || got > sp.sent {
 				lost++
@@ -116,19 +121,16 @@ func verifyDurability(ctx context.Context, o benchOptions, stdout io.Writer) err
 	return nil
 }
 
-func (c *benchClient) getSeq(ctx context.Context, id string) (int64, error) {
-	req, _ := http.NewRequestWithContext(ctx, "GET", c.target+"/v1/apps/"+c.app+"/endpoints/"+id, nil)
-	c.signer.Sign(req, nil)
-	resp, err := c.http.Do(req)
+func (c *benchClient) getSeq(id string) (int64, error) {
+	resp, err := c.send("GET", "/v1/apps/"+c.app+"/endpoints/"+id, nil)
 	if err != nil {
 		return 0, err
 	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		return 0, fmt.Errorf("status %d", resp.StatusCode)
+	if resp.status != http.StatusOK {
+		return 0, fmt.Errorf("status %d", resp.status)
 	}
 	var e struct{ Attributes map[string][]string }
-	if err := json.NewDecoder(resp.Body).Decode(&e); err != nil {
+	if err := json.Unmarshal(resp.body, &e); err != nil {
 		return 0, err
 	}
 	if len(e.Attributes["seq"]) != 1 {

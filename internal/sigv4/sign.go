@@ -42,17 +42,9 @@ func (s *Signer) Sign(r *http.Request, body []byte) error {
 	if r == nil || r.URL == nil {
 		return errors.New("sigv4: Sign needs a request with a URL")
 	}
-	now := time.Now
-	if s.Now != nil {
-		now = s.Now
-	}
-	amzDate := now().UTC().Format(amzDateShape)
-	date := amzDate[:8]
-
 	if r.Header == nil {
 		r.Header = make(http.Header)
 	}
-	r.Header.Set("X-Amz-Date", amzDate)
 	host := r.Host
 	if host == "" {
 		host = r.URL.Host
@@ -64,14 +56,41 @@ func (s *Signer) Sign(r *http.Request, body []byte) error {
 	if r.URL.RawQuery != "" {
 		r.URL.RawQuery = string(appendCanonicalQuery(nil, r.URL.RawQuery))
 	}
+	amzDate, auth := s.sign(r.Method, host, uriPath(r.URL.Opaque, r.URL.EscapedPath()), r.URL.RawQuery, r.Header["Content-Type"], body)
+	r.Header.Set("X-Amz-Date", amzDate)
+	r.Header.Set("Authorization", auth)
+	return nil
+}
+
+// Headers returns the X-Amz-Date and Authorization values that sign a request, for a client
+// that writes its requests itself. host is the Host header as sent, path the escaped path as
+// sent, query the canonical query string (or ""); contentType "" means none is sent.
+func (s *Signer) Headers(method, host, path, query, contentType string, body []byte) (amzDate, authorization string, err error) {
+	if s.AccessKeyID == "" || s.Secret == "" || s.Region == "" || s.Service == "" {
+		return "", "", errors.New("sigv4: Signer needs AccessKeyID, Secret, Region and Service")
+	}
+	var ct []string
+	if contentType != "" {
+		ct = []string{contentType}
+	}
+	amzDate, authorization = s.sign(method, host, path, query, ct, body)
+	return amzDate, authorization, nil
+}
+
+// sign returns the X-Amz-Date and Authorization values for a request whose parts are as sent.
+func (s *Signer) sign(method, host, path, query string, contentType []string, body []byte) (amzDate, authorization string) {
+	now := time.Now
+	if s.Now != nil {
+		now = s.Now
+	}
+	amzDate = now().UTC().Format(amzDateShape)
+	date := amzDate[:8]
 
 	signedHeaders := "host;x-amz-date"
-	contentType := r.Header["Content-Type"]
 	hasContentType := len(contentType) > 0
 	if hasContentType {
 		signedHeaders = "content-type;host;x-amz-date"
 	}
-	method := r.Method
 	if method == "" {
 		method = http.MethodGet
 	}
@@ -79,9 +98,9 @@ func (s *Signer) Sign(r *http.Request, body []byte) error {
 	buf := make([]byte, 0, 512)
 	buf = append(buf, method...)
 	buf = append(buf, '\n')
-	buf = appendCanonicalURI(buf, uriPath(r.URL.Opaque, r.URL.EscapedPath()))
+	buf = appendCanonicalURI(buf, path)
 	buf = append(buf, '\n')
-	buf = append(buf, r.URL.RawQuery...)
+	buf = append(buf, query...)
 	buf = append(buf, '\n')
 	if hasContentType {
 		buf = append(buf, "content-type:"...)
@@ -106,10 +125,8 @@ func (s *Signer) Sign(r *http.Request, body []byte) error {
 	scope := date + "/" + s.Region + "/" + s.Service + "/" + terminator
 	key := s.signingKey(date)
 	sig := signature(&key, appendStringToSign(nil, amzDate, scope, buf))
-
-	r.Header.Set("Authorization", algorithm+" Credential="+s.AccessKeyID+"/"+scope+
-		", SignedHeaders="+signedHeaders+", Signature="+hex.EncodeToString(sig[:]))
-	return nil
+	return amzDate, algorithm + " Credential=" + s.AccessKeyID + "/" + scope +
+		", SignedHeaders=" + signedHeaders + ", Signature=" + hex.EncodeToString(sig[:])
 }
 
 // signingKey returns the key for date, deriving it only when the date or the

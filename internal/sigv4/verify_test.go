@@ -270,6 +270,18 @@ func TestSignerMatchesSDK(t *testing.T) {
 			}
 			sdkSign(t, theirs, []byte(c.body), testRegion, at)
 			compareSigned(t, ours, theirs)
+
+			// Headers, given the request's parts as sent, signs it the same way.
+			date, auth, err := s.Headers(c.method, ours.Host, ours.URL.EscapedPath(), ours.URL.RawQuery, c.contentType, []byte(c.body))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if want := theirs.Header.Get("Authorization"); auth != want {
+				t.Errorf("Headers: Authorization\n got %s\nwant %s", auth, want)
+			}
+			if want := theirs.Header.Get("X-Amz-Date"); date != want {
+				t.Errorf("Headers: X-Amz-Date = %s, want %s", date, want)
+			}
 		})
 	}
 	t.Run("opaque", func(t *testing.T) {
@@ -605,6 +617,9 @@ func TestSignerErrors(t *testing.T) {
 	} {
 		if err := s.Sign(r, nil); err == nil {
 			t.Errorf("%s Signer: Sign succeeded", name)
+		}
+		if _, _, err := s.Headers("GET", "h", "/", "", "", nil); err == nil {
+			t.Errorf("%s Signer: Headers succeeded", name)
 		}
 	}
 	if err := newSigner(now).Sign(&http.Request{}, nil); err == nil {

@@ -47,6 +47,10 @@ type Store struct {
 	wal      walFile
 	failed   atomic.Pointer[error] // set when an fsync failed
 	syncHook atomic.Pointer[func() error]
+	// syncing counts groups handed to the syncer and not yet acknowledged; the syncer signals
+	// syncIdle after each round, when it may have reached zero.
+	syncing  atomic.Int64
+	syncIdle chan struct{}
 
 	// The checkpointer (checkpoint.go) stops when stopCheckpoints is closed and closes
 	// checkpointed; walFull asks the writer for a checkpoint of its own.
@@ -112,6 +116,7 @@ func Open(ctx context.Context, path string, log *slog.Logger) (*Store, error) {
 		closing:         make(chan struct{}),
 		done:            make(chan struct{}),
 		syncq:           make(chan *commitBatch, 64),
+		syncIdle:        make(chan struct{}, 1),
 		stopCheckpoints: make(chan struct{}),
 		checkpointed:    make(chan struct{}),
 		synced:          make(chan struct{}),
@@ -258,10 +263,9 @@ func (s *Store) loop(c *conn) {
 				s.log.Warn("sqlite: checkpoint", "err", err)
 			}
 		}
-		group = group[:0]
 		select {
 		case j := <-s.jobs:
-			group = append(group, j)
+			s.commit(c, append(group[:0], j))
 		case <-s.closing:
 			// Drain what was queued before Close.
 			for {
@@ -273,90 +277,146 @@ func (s *Store) loop(c *conn) {
 				}
 			}
 		}
-	fill:
-		for len(group) < maxGroup {
-			select {
-			case j := <-s.jobs:
-				group = append(group, j)
-			default:
-				break fill
-			}
-		}
-		s.commit(c, group)
 	}
 }
 
-// commit runs a group of jobs in one transaction and hands their outcomes to the syncer, which
-// reports them once the transaction is on disk.
+// commit runs a group of jobs, starting with group's, in one transaction and hands their outcomes
+// to the syncer, which reports them once the transaction is on disk.
 //
-// It first runs the group without savepoints, the common case in which every job succeeds. A job
+// The group grows while it runs (see gather): by what is queued, and for as long as the syncer
+// is still busy with earlier groups, by what arrives meanwhile. Those writes could not be
+// acknowledged before the syncer's next fsync anyway, so sharing one transaction delays none of
+// them and saves a transaction's fixed costs (locks, log frames of shared pages) per write.
+//
+// The group first runs without savepoints, the common case in which every job succeeds. A job
 // that fails (a refused write) rolls that attempt back, and the group runs again with a savepoint
 // around each job, so that only the failing job is undone. Jobs are pure functions of the database
 // state, so running one twice is harmless.
 func (s *Store) commit(c *conn, group []*job) {
 	start := time.Now()
-	errs := make([]error, len(group))
 	if c == nil {
 		err := *s.failed.Load()
-		s.syncq <- &commitBatch{jobs: slices.Clone(group), errs: errs, err: err, start: start}
+		s.handOff(&commitBatch{jobs: slices.Clone(group), errs: make([]error, len(group)), err: err, start: start})
 		return
 	}
-	done, err := s.runGroup(c, group, errs, false)
-	if err == nil && !done {
-		clear(errs)
-		_, err = s.runGroup(c, group, errs, true)
+	ctx := context.Background()
+	var errs []error
+	var err error
+	if _, err = c.exec(ctx, "BEGIN IMMEDIATE"); err != nil {
+		err = fmt.Errorf("begin: %w", err)
+	} else {
+		var failed bool
+		group, errs, failed = s.gather(c, group)
+		if failed {
+			s.rollback(c)
+			if len(group) > 1 {
+				clear(errs)
+				err = s.runWithSavepoints(c, group, errs)
+			}
+		} else if _, err = c.exec(ctx, "COMMIT"); err != nil {
+			s.rollback(c)
+			err = fmt.Errorf("commit: %w", err)
+		}
+	}
+	if errs == nil {
+		errs = make([]error, len(group))
 	}
 	if err != nil {
 		s.log.Error("sqlite: transaction failed", "writes", len(group), "err", err)
 		err = fmt.Errorf("sqlite: %w: %w", store.ErrUnavailable, err)
 	}
-	s.syncq <- &commitBatch{jobs: slices.Clone(group), errs: errs, err: err, start: start}
+	s.handOff(&commitBatch{jobs: slices.Clone(group), errs: errs, err: err, start: start})
 }
 
-// runGroup runs the jobs in one transaction, recording each job's error in errs. Without
-// savepoints the first failing job rolls everything back and done is false (unless it was the only
-// job, whose failure is then final). err is a failure of the transaction itself.
-func (s *Store) runGroup(c *conn, group []*job, errs []error, savepoints bool) (done bool, err error) {
-	ctx := context.Background()
-	if _, err := c.exec(ctx, "BEGIN IMMEDIATE"); err != nil {
-		return true, fmt.Errorf("begin: %w", err)
-	}
-	rollback := func() {
-		c.exec(ctx, "ROLLBACK")
-		clear(c.apps)
-	}
-	for i, j := range group {
+// gather runs jobs in the open transaction: group's, then what is queued, then, while the syncer
+// is busy, what arrives, until the group has maxGroup jobs, the syncer is idle or Close begins.
+// It stops at the first job that fails (failed is true; that job is the group's last).
+func (s *Store) gather(c *conn, group []*job) (_ []*job, errs []error, failed bool) {
+	errs = make([]error, 0, maxGroup)
+	for i := 0; ; i++ {
+		j := group[i]
 		if err := j.ctx.Err(); err != nil {
-			errs[i] = err
-			continue
-		}
-		if savepoints {
-			if _, err := c.exec(ctx, "SAVEPOINT job"); err != nil {
-				rollback()
-				return true, fmt.Errorf("savepoint: %w", err)
+			errs = append(errs, err) // its caller has gone: the job does not run
+		} else {
+			errs = append(errs, s.run(c, j))
+			if errs[i] != nil {
+				return group, errs, true
 			}
 		}
-		// A job that started runs to its end even if its caller goes away (write waits for it
-		// anyway), so its statements get no cancellable context: the driver would watch each
-		// one's context with a goroutine of its own.
-		errs[i] = j.fn(ctx, c)
-		if errs[i] != nil && !savepoints {
-			rollback()
-			return len(group) == 1, nil
+		if i+1 < len(group) {
+			continue
+		}
+		if len(group) == maxGroup {
+			return group, errs, false
+		}
+		j, ok := s.next()
+		if !ok {
+			return group, errs, false
+		}
+		group = append(group, j)
+	}
+}
+
+// next returns a queued job, or waits for one while the syncer is busy with earlier groups. ok
+// is false when the group should commit now.
+func (s *Store) next() (_ *job, ok bool) {
+	select {
+	case j := <-s.jobs:
+		return j, true
+	default:
+	}
+	for s.syncing.Load() > 0 {
+		select {
+		case j := <-s.jobs:
+			return j, true
+		case <-s.syncIdle: // the syncer finished a round: look again
+		case <-s.closing:
+			return nil, false
+		}
+	}
+	return nil, false
+}
+
+// run runs one job in the open transaction. A job that started runs to its end even if its
+// caller goes away (write waits for it anyway), so its statements get no cancellable context:
+// the driver would watch each one's context with a goroutine of its own.
+func (s *Store) run(c *conn, j *job) error {
+	return j.fn(context.Background(), c)
+}
+
+// runWithSavepoints runs the jobs in a new transaction, each in a savepoint that is rolled back if
+// the job fails, and commits. It records each job's error in errs; err is a failure of the
+// transaction itself.
+func (s *Store) runWithSavepoints(c *conn, group []*job, errs []error) error {
+	ctx := context.Background()
+	if _, err := c.exec(ctx, "BEGIN IMMEDIATE"); err != nil {
+		return fmt.Errorf("begin: %w", err)
+	}
+	for i, j := range group {
+		if _, err := c.exec(ctx, "SAVEPOINT job"); err != nil {
+			s.rollback(c)
+			return fmt.Errorf("savepoint: %w", err)
+		}
+		if errs[i] = j.ctx.Err(); errs[i] == nil {
+			errs[i] = s.run(c, j)
 		}
 		if errs[i] != nil {
 			c.exec(ctx, "ROLLBACK TO job")
 			clear(c.apps)
 		}
-		if savepoints {
-			c.exec(ctx, "RELEASE job")
-		}
+		c.exec(ctx, "RELEASE job")
 	}
 	if _, err := c.exec(ctx, "COMMIT"); err != nil {
-		rollback()
-		return true, fmt.Errorf("commit: %w", err)
+		s.rollback(c)
+		return fmt.Errorf("commit: %w", err)
 	}
-	return true, nil
+	return nil
+}
+
+// rollback ends the open transaction, dropping the app cache, which may hold what it wrote.
+func (s *Store) rollback(c *conn) {
+	c.exec(context.Background(), "ROLLBACK")
+	clear(c.apps)
 }
 
 func firstLine(q string) string {

@@ -63,7 +63,18 @@ func (s *Store) syncLoop() {
 		for _, b := range batches {
 			s.acknowledge(b, err)
 		}
+		s.syncing.Add(-int64(len(batches)))
+		select {
+		case s.syncIdle <- struct{}{}:
+		default:
+		}
 	}
+}
+
+// handOff passes a committed (or failed) group to the syncer.
+func (s *Store) handOff(b *commitBatch) {
+	s.syncing.Add(1)
+	s.syncq <- b
 }
 
 func (s *Store) acknowledge(b *commitBatch, syncErr error) {

@@ -3,6 +3,8 @@ package sqlite
 import (
 	"errors"
 	"path/filepath"
+	"slices"
+	"sync"
 	"testing"
 	"time"
 
@@ -79,5 +81,77 @@ func TestFailedLogSyncRefusesWrites(t *testing.T) {
 	}
 	if err := s.Ping(t.Context()); err == nil {
 		t.Error("Ping succeeds after a failed fsync; /readyz would report the store ready")
+	}
+}
+
+// Writes that arrive while the syncer is busy share one transaction, and a refused one among them
+// leaves no trace while the others are stored.
+func TestWritesShareATransactionDuringAnFsync(t *testing.T) {
+	s, app := openTestStore(t)
+	var mu sync.Mutex
+	var groups []int
+	s.SetCommitObserver(func(writes int, _ time.Duration, _ error) {
+		mu.Lock()
+		groups = append(groups, writes)
+		mu.Unlock()
+	})
+	entered, release := make(chan struct{}, 16), make(chan error)
+	hook := func() error {
+		entered <- struct{}{}
+		return <-release
+	}
+	s.syncHook.Store(&hook)
+
+	write := func(w store.EndpointWrite) chan error {
+		result := make(chan error, 1)
+		go func() {
+			_, err := s.WriteEndpoints(t.Context(), testAccount, app, []store.EndpointWrite{w}, true)
+			result <- err
+		}()
+		return result
+	}
+	// taken waits until the writer has taken every queued write.
+	taken := func() {
+		for len(s.jobs) > 0 {
+			time.Sleep(time.Millisecond)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	first := write(patch("e0", pinpoint.EndpointRequest{Address: strp("a0")}))
+	<-entered // e0 is committed; its fsync is held
+	refused := store.EndpointWrite{ID: "bad", Update: func(*pinpoint.App, *pinpoint.Endpoint, map[string][]string) (*pinpoint.Endpoint, error) {
+		return nil, pinpoint.BadRequest("refused")
+	}}
+	var results []chan error
+	for _, w := range []store.EndpointWrite{
+		patch("e1", pinpoint.EndpointRequest{Address: strp("a1")}),
+		patch("e2", pinpoint.EndpointRequest{Address: strp("a2")}),
+		refused,
+	} {
+		results = append(results, write(w))
+		taken()
+	}
+	close(release) // every fsync from now on returns at once
+	if err := <-first; err != nil {
+		t.Fatal(err)
+	}
+	for i, r := range results {
+		err := <-r
+		if refused := i == 2; refused != (err != nil) {
+			t.Errorf("write %d: err = %v", i, err)
+		}
+	}
+	for _, id := range []string{"e0", "e1", "e2"} {
+		if _, err := s.GetEndpoint(t.Context(), testAccount, app, id); err != nil {
+			t.Errorf("GetEndpoint(%s): %v", id, err)
+		}
+	}
+	if _, err := s.GetEndpoint(t.Context(), testAccount, app, "bad"); !errors.Is(err, store.ErrEndpointNotFound) {
+		t.Errorf("GetEndpoint(bad) = %v, want ErrEndpointNotFound", err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if !slices.Equal(groups, []int{1, 3}) {
+		t.Errorf("group sizes = %v, want [1 3]: e0 alone, then the three writes that arrived during its fsync", groups)
 	}
 }
