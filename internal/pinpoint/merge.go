@@ -27,8 +27,10 @@ type Update struct {
 //
 // userAttrs are the current attributes of the user the result belongs to; they replace
 // old.User.UserAttributes before the request's are merged (a store that sees the UserId change calls
-// Merge again with the new user's attributes). Merge modifies neither old nor userAttrs. It checks the limits that depend on the merged result (key count, size) and returns a
-// BadRequestException when one is exceeded. req must have passed Validate.
+// Merge again with the new user's attributes). Merge modifies neither old, userAttrs nor req; the
+// result may share maps with old and userAttrs, so callers must not modify it in place. It checks
+// the limits that depend on the merged result (key count, size) and returns a BadRequestException
+// when one is exceeded. req must have passed Validate.
 func Merge(old *Endpoint, userAttrs map[string][]string, req *EndpointRequest, u Update) (*Endpoint, error) {
 	var e Endpoint
 	if old != nil {
@@ -231,12 +233,11 @@ func setString(dst *string, v *string) {
 
 func ptr[T any](v T) *T { return &v }
 
-// clone returns a deep copy, so a merge never writes into the caller's endpoint.
+// clone returns a copy that a merge may write into without changing e: Demographic and Location,
+// which the merge sets field by field, are copied. The maps are shared; mergeAttrs and mergeMetrics
+// copy a map before changing it and never change a list in place.
 func (e *Endpoint) clone() *Endpoint {
 	c := *e
-	c.Attributes = cloneAttrs(e.Attributes)
-	c.Metrics = maps.Clone(e.Metrics)
-	c.User.UserAttributes = cloneAttrs(e.User.UserAttributes)
 	if e.Demographic != nil {
 		d := *e.Demographic
 		c.Demographic = &d
@@ -246,15 +247,4 @@ func (e *Endpoint) clone() *Endpoint {
 		c.Location = &l
 	}
 	return &c
-}
-
-func cloneAttrs(m map[string][]string) map[string][]string {
-	if m == nil {
-		return nil
-	}
-	out := make(map[string][]string, len(m))
-	for k, v := range m {
-		out[k] = slices.Clone(v)
-	}
-	return out
 }

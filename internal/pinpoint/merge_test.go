@@ -257,3 +257,53 @@ func TestMergeSizeLimitIsExact(t *testing.T) {
 		t.Errorf("endpoint of %d bytes: got %v, want a BadRequestException naming its size", MaxEndpointBytes+1, err)
 	}
 }
+
+// Merge writes into neither the stored endpoint nor the user's attributes, whatever the request
+// changes, and a later change to the request leaves the result alone: a store may call it twice with
+// the same arguments (ApplyWrite does when the UserId changes).
+func TestMergeLeavesItsInputsAlone(t *testing.T) {
+	old := merge(t, nil, `{"Address":"a","Attributes":{"k":["1","2"],"gone":["x"]},"Metrics":{"m":1,"gone":2},
+		"Demographic":{"Make":"m","Model":"x"},"Location":{"City":"c","Latitude":1.5},
+		"User":{"UserId":"u","UserAttributes":{"ua":["1"],"gone":["y"]}}}`, t0)
+	userAttrs := map[string][]string{"ua": {"1"}, "gone": {"y"}}
+	snapshot := func() string {
+		b, _ := json.Marshal(struct {
+			Old   *Endpoint
+			Attrs map[string][]string
+		}{old, userAttrs})
+		return string(b)
+	}
+	before := snapshot()
+	for _, body := range []string{
+		`{}`,
+		`{"Attributes":{"k":["3"],"gone":[],"new":["n"]},"Metrics":{"m":5,"gone":null,"new":1}}`,
+		`{"Demographic":{"Make":"other","Model":""},"Location":{"City":"d","Latitude":-3}}`,
+		`{"User":{"UserAttributes":{"ua":["2"],"gone":[],"new":["n"]}}}`,
+		`{"User":{"UserId":"v","UserAttributes":{"ua":["9"]}}}`,
+	} {
+		r := req(t, body)
+		e, err := Merge(old, userAttrs, r, Update{AppID: "app", ID: "ep", Now: t0.Add(time.Hour), RequestID: "rid"})
+		if err != nil {
+			t.Fatalf("Merge %s: %v", body, err)
+		}
+		if after := snapshot(); after != before {
+			t.Fatalf("Merge %s changed its inputs:\nbefore %s\nafter  %s", body, before, after)
+		}
+		got, _ := json.Marshal(e)
+		for _, vs := range r.Attributes {
+			for i := range vs {
+				vs[i] = "changed"
+			}
+		}
+		if r.User != nil {
+			for _, vs := range r.User.UserAttributes {
+				for i := range vs {
+					vs[i] = "changed"
+				}
+			}
+		}
+		if again, _ := json.Marshal(e); string(again) != string(got) {
+			t.Errorf("Merge %s: the result shares lists with the request:\nbefore %s\nafter  %s", body, got, again)
+		}
+	}
+}
