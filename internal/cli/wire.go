@@ -68,13 +68,25 @@ type response struct {
 	body      []byte
 }
 
-// do sends one request; headers are name, value pairs written as given. An error means the
-// connection failed; it is closed and the next request dials a new one.
+// do sends one request; headers are name, value pairs written as given. A request that fails on
+// a reused connection (which the server may have closed while it was idle) is sent once more on a
+// new one. An error means the connection failed; it is closed.
 func (w *wire) do(method, path string, headers []string, body []byte) (response, error) {
-	c, err := w.conn()
+	c, reused, err := w.conn()
 	if err != nil {
 		return response{}, err
 	}
+	resp, err := w.roundTrip(c, method, path, headers, body)
+	if err != nil && reused {
+		if c, _, err = w.dial(); err != nil {
+			return response{}, err
+		}
+		resp, err = w.roundTrip(c, method, path, headers, body)
+	}
+	return resp, err
+}
+
+func (w *wire) roundTrip(c *wireConn, method, path string, headers []string, body []byte) (response, error) {
 	b := append(c.buf[:0], method...)
 	b = append(b, ' ')
 	b = append(b, path...)
@@ -120,28 +132,31 @@ func (w *wire) do(method, path string, headers []string, body []byte) (response,
 	return out, nil
 }
 
-// conn returns an idle connection or dials a new one.
-func (w *wire) conn() (*wireConn, error) {
+// conn returns an idle connection (reused) or dials a new one.
+func (w *wire) conn() (_ *wireConn, reused bool, err error) {
 	w.mu.Lock()
 	if n := len(w.idle); n > 0 {
 		c := w.idle[n-1]
 		w.idle = w.idle[:n-1]
 		w.mu.Unlock()
-		return c, nil
+		return c, true, nil
 	}
 	w.mu.Unlock()
+	return w.dial()
+}
+
+func (w *wire) dial() (_ *wireConn, reused bool, err error) {
 	d := net.Dialer{Timeout: w.timeout}
 	var nc net.Conn
-	var err error
 	if w.tls != nil {
 		nc, err = (&tls.Dialer{NetDialer: &d, Config: w.tls}).Dial("tcp", w.addr)
 	} else {
 		nc, err = d.Dial("tcp", w.addr)
 	}
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
-	return &wireConn{Conn: nc, r: bufio.NewReaderSize(nc, 16<<10), buf: make([]byte, 0, 4<<10)}, nil
+	return &wireConn{Conn: nc, r: bufio.NewReaderSize(nc, 16<<10), buf: make([]byte, 0, 4<<10)}, false, nil
 }
 
 // close closes the idle connections.
