@@ -115,7 +115,7 @@ func (m *metrics) write(w http.ResponseWriter) {
 	m.commitMu.Lock()
 	io.WriteString(w, "# HELP pinpointd_store_commit_writes Writes per store commit.\n# TYPE pinpointd_store_commit_writes histogram\n")
 	writeHistogram(w, "pinpointd_store_commit_writes", "", &m.commits, commitBuckets)
-	io.WriteString(w, "# HELP pinpointd_store_commit_duration_seconds Duration of store commits, BEGIN to COMMIT.\n# TYPE pinpointd_store_commit_duration_seconds histogram\n")
+	io.WriteString(w, "# HELP pinpointd_store_commit_duration_seconds Duration of store group commits, from BEGIN until the log holding the group is on disk.\n# TYPE pinpointd_store_commit_duration_seconds histogram\n")
 	writeHistogram(w, "pinpointd_store_commit_duration_seconds", "", &m.commitDur, latencyBuckets)
 	fmt.Fprintf(w, "# HELP pinpointd_store_commit_errors_total Failed store commits.\n# TYPE pinpointd_store_commit_errors_total counter\npinpointd_store_commit_errors_total %d\n", m.commitEr)
 	m.commitMu.Unlock()

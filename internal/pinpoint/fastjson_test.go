@@ -35,35 +35,30 @@ func batchBody(n int) string {
 // It returns whether the fast path handled body.
 func checkEndpoint(t testing.TB, body []byte) bool {
 	t.Helper()
-	var got, want EndpointRequest
-	ok := DecodeEndpointRequest(body, &got)
-	err := json.Unmarshal(body, &want)
-	if !ok {
-		if !reflect.DeepEqual(got, EndpointRequest{}) {
-			t.Fatalf("declined %q but left %+v", body, got)
-		}
-		return false
-	}
-	if err != nil {
-		t.Fatalf("handled %q, which encoding/json rejects: %v", body, err)
-	}
-	if !reflect.DeepEqual(got, want) {
-		t.Fatalf("%q:\nfast:          %s\nencoding/json: %s", body, dump(got), dump(want))
-	}
-	if g, w := floatBits(&got), floatBits(&want); !reflect.DeepEqual(g, w) {
-		t.Fatalf("%q: float bits differ (sign of zero?): fast %v, encoding/json %v", body, g, w)
-	}
-	return true
+	return checkDecode(t, body, DecodeEndpointRequest, func(r *EndpointRequest) any { return floatBits(r) })
 }
 
 // checkBatch is checkEndpoint for a batch body.
 func checkBatch(t testing.TB, body []byte) bool {
 	t.Helper()
-	var got, want EndpointBatchRequest
-	ok := DecodeEndpointBatchRequest(body, &got)
+	return checkDecode(t, body, DecodeEndpointBatchRequest, func(r *EndpointBatchRequest) any {
+		var bits []map[string]uint64
+		for i := range r.Item {
+			bits = append(bits, floatBits(&r.Item[i].EndpointRequest))
+		}
+		return bits
+	})
+}
+
+// checkDecode compares fast with encoding/json on body; floats returns the bits of every float
+// in a value, because reflect.DeepEqual holds -0 and +0 equal.
+func checkDecode[T any](t testing.TB, body []byte, fast func([]byte, *T) bool, floats func(*T) any) bool {
+	t.Helper()
+	var got, want, zero T
+	ok := fast(body, &got)
 	err := json.Unmarshal(body, &want)
 	if !ok {
-		if !reflect.DeepEqual(got, EndpointBatchRequest{}) {
+		if !reflect.DeepEqual(got, zero) {
 			t.Fatalf("declined %q but left %+v", body, got)
 		}
 		return false
@@ -74,10 +69,8 @@ func checkBatch(t testing.TB, body []byte) bool {
 	if !reflect.DeepEqual(got, want) {
 		t.Fatalf("%q:\nfast:          %s\nencoding/json: %s", body, dump(got), dump(want))
 	}
-	for i := range got.Item {
-		if g, w := floatBits(&got.Item[i].EndpointRequest), floatBits(&want.Item[i].EndpointRequest); !reflect.DeepEqual(g, w) {
-			t.Fatalf("%q: item %d: float bits differ (sign of zero?): fast %v, encoding/json %v", body, i, g, w)
-		}
+	if g, w := floats(&got), floats(&want); !reflect.DeepEqual(g, w) {
+		t.Fatalf("%q: float bits differ (sign of zero?): fast %v, encoding/json %v", body, g, w)
 	}
 	return true
 }

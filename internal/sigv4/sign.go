@@ -36,8 +36,8 @@ type Signer struct {
 // r.URL.EscapedPath() (or the path part of r.URL.Opaque), which is what
 // net/http sends; set r.URL.RawPath or Opaque to control the escaping.
 func (s *Signer) Sign(r *http.Request, body []byte) error {
-	if s.AccessKeyID == "" || s.Secret == "" || s.Region == "" || s.Service == "" {
-		return errors.New("sigv4: Signer needs AccessKeyID, Secret, Region and Service")
+	if err := s.complete(); err != nil {
+		return err
 	}
 	if r == nil || r.URL == nil {
 		return errors.New("sigv4: Sign needs a request with a URL")
@@ -66,8 +66,8 @@ func (s *Signer) Sign(r *http.Request, body []byte) error {
 // that writes its requests itself. host is the Host header as sent, path the escaped path as
 // sent, query the canonical query string (or ""); contentType "" means none is sent.
 func (s *Signer) Headers(method, host, path, query, contentType string, body []byte) (amzDate, authorization string, err error) {
-	if s.AccessKeyID == "" || s.Secret == "" || s.Region == "" || s.Service == "" {
-		return "", "", errors.New("sigv4: Signer needs AccessKeyID, Secret, Region and Service")
+	if err := s.complete(); err != nil {
+		return "", "", err
 	}
 	var ct []string
 	if contentType != "" {
@@ -75,6 +75,13 @@ func (s *Signer) Headers(method, host, path, query, contentType string, body []b
 	}
 	amzDate, authorization = s.sign(method, host, path, query, ct, body)
 	return amzDate, authorization, nil
+}
+
+func (s *Signer) complete() error {
+	if s.AccessKeyID == "" || s.Secret == "" || s.Region == "" || s.Service == "" {
+		return errors.New("sigv4: Signer needs AccessKeyID, Secret, Region and Service")
+	}
+	return nil
 }
 
 // sign returns the X-Amz-Date and Authorization values for a request whose parts are as sent.
