@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"modernc.org/sqlite"
@@ -208,6 +209,11 @@ func (s *Store) WriteEndpoints(ctx context.Context, account, appID string, write
 			return err
 		}
 		tx := &writeTx{c: c, app: appID}
+		if len(writes) > 1 {
+			if err := tx.prefetch(ctx, writes); err != nil {
+				return err
+			}
+		}
 		for i, w := range writes {
 			if !atomic {
 				if _, err := c.exec(ctx, "SAVEPOINT w"); err != nil {
@@ -376,6 +382,54 @@ type writeTx struct {
 	// read is the row Endpoint last read: PutEndpoint of the same endpoint with the same indexed
 	// columns need not touch the indexes.
 	read indexedColumns
+	// rows holds, for a call writing several endpoints, their rows as they were when the call
+	// began (an ID without an entry has no row); nil when not loaded or no longer current.
+	rows map[string]endpointRow
+}
+
+// endpointRow is an endpoints row with its user's attributes (endpointColumns).
+type endpointRow struct {
+	doc                   []byte
+	status, userID, attrs string
+}
+
+// prefetch reads the rows of every endpoint the call writes in one query. They stay current while
+// the call writes only endpoints it has read already (each write reads its own row first, and a
+// call that names an ID twice is not prefetched); a statement that may change another endpoint's
+// row or a user's attributes (Evict, DeactivateAddress, PutUser, DropUserIfUnused) drops them.
+func (t *writeTx) prefetch(ctx context.Context, writes []store.EndpointWrite) error {
+	ids := make([]string, len(writes))
+	for i, w := range writes {
+		ids[i] = w.ID
+	}
+	if len(slices.Compact(slices.Sorted(slices.Values(ids)))) < len(ids) {
+		return nil
+	}
+	js, err := store.EncodeJSON(ids)
+	if err != nil {
+		return err
+	}
+	rows, err := t.c.query(ctx, "SELECT e.id, "+strings.TrimPrefix(endpointColumns, "SELECT ")+userJoin+
+		"WHERE e.app_id = ? AND e.id IN (SELECT value FROM json_each(?))", t.app, js)
+	if err != nil {
+		return wrap("read endpoints", err)
+	}
+	defer rows.Close()
+	t.rows = make(map[string]endpointRow, len(writes))
+	for rows.Next() {
+		var id string
+		var r endpointRow
+		if err := rows.Scan(&id, &r.doc, &r.status, &r.userID, &r.attrs); err != nil {
+			t.rows = nil
+			return wrap("read endpoints", err)
+		}
+		t.rows[id] = r
+	}
+	if err := rows.Err(); err != nil {
+		t.rows = nil
+		return wrap("read endpoints", err)
+	}
+	return nil
 }
 
 // indexedColumns are an endpoint row's key and the columns its secondary indexes cover.
@@ -384,17 +438,24 @@ type indexedColumns struct {
 }
 
 func (t *writeTx) Endpoint(ctx context.Context, id string) (*pinpoint.Endpoint, error) {
-	var doc []byte
-	var status, userID string
+	var r endpointRow
 	t.userID, t.userAttrs, t.read = "", "", indexedColumns{}
-	err := t.c.queryRow(ctx, endpointByID, t.app, id).Scan(&doc, &status, &userID, &t.userAttrs)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, nil
+	if t.rows != nil {
+		var ok bool
+		if r, ok = t.rows[id]; !ok {
+			return nil, nil
+		}
+	} else {
+		err := t.c.queryRow(ctx, endpointByID, t.app, id).Scan(&r.doc, &r.status, &r.userID, &r.attrs)
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil, nil
+		}
+		if err != nil {
+			return nil, wrap("read endpoint", err)
+		}
 	}
-	if err != nil {
-		return nil, wrap("read endpoint", err)
-	}
-	t.userID = userID
+	doc, status, userID := r.doc, r.status, r.userID
+	t.userID, t.userAttrs = userID, r.attrs
 	e, err := store.DecodeEndpoint(doc, status, userID)
 	if err != nil {
 		return nil, err
@@ -444,6 +505,7 @@ func (t *writeTx) UserMembers(ctx context.Context, userID, exceptID string) ([]p
 }
 
 func (t *writeTx) PutUser(ctx context.Context, userID string, attrs map[string][]string) error {
+	t.rows = nil
 	js, err := store.EncodeJSON(orEmpty(attrs))
 	if err != nil {
 		return err
@@ -453,16 +515,19 @@ func (t *writeTx) PutUser(ctx context.Context, userID string, attrs map[string][
 }
 
 func (t *writeTx) DropUserIfUnused(ctx context.Context, userID string) error {
+	t.rows = nil
 	_, err := t.c.exec(ctx, "DELETE FROM users WHERE app_id = ? AND user_id = ? AND NOT EXISTS (SELECT 1 FROM endpoints INDEXED BY endpoints_user WHERE app_id = ? AND user_id = ?)", t.app, userID, t.app, userID)
 	return wrap("drop user", err)
 }
 
 func (t *writeTx) Evict(ctx context.Context, id string) error {
+	t.rows = nil
 	_, err := t.c.exec(ctx, "UPDATE endpoints SET status = 'INACTIVE', user_id = '' WHERE app_id = ? AND id = ?", t.app, id)
 	return wrap("evict endpoint", err)
 }
 
 func (t *writeTx) DeactivateAddress(ctx context.Context, address, exceptID string) error {
+	t.rows = nil
 	_, err := t.c.exec(ctx, "UPDATE endpoints SET status = 'INACTIVE' WHERE app_id = ? AND address = ? AND address <> '' AND status = 'ACTIVE' AND id <> ?", t.app, address, exceptID)
 	return wrap("deactivate address", err)
 }

@@ -15,6 +15,7 @@ func writeCases() []testCase {
 		{"NonAtomicBatchPerWrite", testNonAtomicBatch},
 		{"ResultsInCallerOrder", testResultsInOrder},
 		{"ReadAfterWrite", testReadAfterWrite},
+		{"BatchSeesItsEarlierWrites", testBatchSeesItsEarlierWrites},
 	}
 }
 
@@ -208,4 +209,42 @@ func testReadAfterWrite(t *testing.T, s store.Store) {
 			wantGone(t, s, id)
 		}
 	}
+}
+
+// A write of a call sees what the call's earlier writes did to its row and to its user, even
+// though a backend may read every row of the call up front.
+func testBatchSeesItsEarlierWrites(t *testing.T, s store.Store) {
+	newApp(t, s, acct1, appA)
+	const addr = "shared@example.com"
+	a := email(addr, "u")
+	a.User.UserAttributes = attrs("n", "0")
+	put(t, s, "a", a, at(0))
+	put(t, s, "b", email("b@example.com", "u"), at(0))
+
+	// An earlier write makes a later one's endpoint INACTIVE.
+	putAll(t, s,
+		upd("c", email(addr, ""), at(1)),                                       // makes a INACTIVE
+		upd("a", pinpoint.EndpointRequest{Attributes: attrs("v", "1")}, at(1)), // a is ACTIVE again, c not
+	)
+	checkStatus(t, get(t, s, "a"), pinpoint.StatusActive)
+	checkStatus(t, get(t, s, "c"), pinpoint.StatusInactive)
+
+	// An earlier write changes the attributes of a later one's user.
+	join := pinpoint.EndpointRequest{ChannelType: str("EMAIL"), User: &pinpoint.UserRequest{UserID: str("u"), UserAttributes: attrs("k", "d")}}
+	putAll(t, s,
+		upd("d", join, at(2)),
+		upd("b", pinpoint.EndpointRequest{User: &pinpoint.UserRequest{UserAttributes: attrs("j", "b")}}, at(2)),
+	)
+	checkUserAttrs(t, get(t, s, "b"), attrs("n", "0", "k", "d", "j", "b"))
+
+	// An earlier write evicts a later one's endpoint from its user.
+	fillUser(t, s, "full", pinpoint.MaxEndpointsPerUser, func(int) string { return "GCM" }, func(i int) string { return day(1 + i) })
+	putAll(t, s,
+		upd("p", pinpoint.EndpointRequest{ChannelType: str("APNS"), User: &pinpoint.UserRequest{UserID: str("full")}}, at(3)), // evicts m00
+		upd("m00", pinpoint.EndpointRequest{Attributes: attrs("v", "1")}, at(3)),
+	)
+	if got := get(t, s, "m00").User.UserID; got != "" {
+		t.Errorf("m00, evicted by an earlier write of the call, then updated: UserId %q, want none", got)
+	}
+	checkUserSize(t, s, "full", pinpoint.MaxEndpointsPerUser)
 }
