@@ -12,7 +12,9 @@ import (
 // single writer then stops for the copy and an fsync of the database file, and every write queued
 // behind it waits. The writer connection therefore has automatic checkpoints turned off, and a
 // checkpointer goroutine with a connection of its own runs PASSIVE checkpoints, which copy
-// concurrently with the writer, every checkpointEvery.
+// concurrently with the writer, every checkpointEvery. The longer the interval, the more often a
+// page written several times meanwhile is copied once: 500 ms took ~3 % less server CPU per
+// UpdateEndpoint than 100 ms in pinpointd bench (10,000 endpoints), at the price of a longer log.
 //
 // A passive checkpoint copies the log up to where it was when the checkpoint began; SQLite starts
 // the log again from its beginning only when a write begins while every frame has been copied.
@@ -21,7 +23,7 @@ import (
 // catches up, and the next write restarts the log).
 
 const (
-	checkpointEvery = 100 * time.Millisecond
+	checkpointEvery = 500 * time.Millisecond
 	walLimitFrames  = 16384 // 64 MB of 4 KB pages
 )
 
