@@ -152,14 +152,14 @@ var (
 // decodeEndpointBinary decodes a document AppendEndpointBinary produced into *e (which it overwrites).
 // It must never panic on arbitrary input: truncated or corrupt input returns an error.
 //
-// Empty maps decode as nil; each string is its own allocation (none for empty strings), so the
-// result does not alias b. On error *e is left zero.
+// Empty maps decode as nil. The strings share one copy of b, made with one allocation, so the
+// result does not alias b (and a string of it keeps that copy alive). On error *e is left zero.
 func decodeEndpointBinary(b []byte, e *pinpoint.Endpoint) error {
 	*e = pinpoint.Endpoint{}
 	if len(b) == 0 || b[0] != binaryDocV1 {
 		return fmt.Errorf("store: decode endpoint: %w", errBinaryVersion)
 	}
-	d := decoder{b: b[1:]}
+	d := decoder{b: b[1:], s: string(b[1:])}
 	flags := d.byte()
 	if flags&^(flagDemographic|flagLocation|flagLatitude|flagLongitude) != 0 ||
 		flags&flagLocation == 0 && flags&(flagLatitude|flagLongitude) != 0 {
@@ -233,7 +233,8 @@ func decodeEndpointBinary(b []byte, e *pinpoint.Endpoint) error {
 // decoder reads a binary document. The first error sticks: later reads return zero values and
 // consume nothing, so callers check err once at the end.
 type decoder struct {
-	b   []byte
+	b   []byte // what is left to read
+	s   string // the whole document, from which strings are cut
 	err error
 }
 
@@ -277,7 +278,8 @@ func (d *decoder) count(minSize int) int {
 
 func (d *decoder) str() string {
 	n := d.count(1)
-	s := string(d.b[:n])
+	off := len(d.s) - len(d.b)
+	s := d.s[off : off+n]
 	d.b = d.b[n:]
 	return s
 }
