@@ -102,20 +102,22 @@ func TestWritesShareATransactionDuringAnFsync(t *testing.T) {
 	}
 	s.syncHook.Store(&hook)
 
+	// write starts w and returns once the writer has run it (in a transaction it has not committed).
 	write := func(w store.EndpointWrite) chan error {
+		ran := make(chan struct{})
+		var once sync.Once
+		update := w.Update
+		w.Update = func(app *pinpoint.App, old *pinpoint.Endpoint, attrs map[string][]string) (*pinpoint.Endpoint, error) {
+			defer once.Do(func() { close(ran) })
+			return update(app, old, attrs)
+		}
 		result := make(chan error, 1)
 		go func() {
 			_, err := s.WriteEndpoints(t.Context(), testAccount, app, []store.EndpointWrite{w}, true)
 			result <- err
 		}()
+		<-ran
 		return result
-	}
-	// taken waits until the writer has taken every queued write.
-	taken := func() {
-		for len(s.jobs) > 0 {
-			time.Sleep(time.Millisecond)
-		}
-		time.Sleep(10 * time.Millisecond)
 	}
 	first := write(patch("e0", pinpoint.EndpointRequest{Address: strp("a0")}))
 	<-entered // e0 is committed; its fsync is held
@@ -129,7 +131,6 @@ func TestWritesShareATransactionDuringAnFsync(t *testing.T) {
 		refused,
 	} {
 		results = append(results, write(w))
-		taken()
 	}
 	close(release) // every fsync from now on returns at once
 	if err := <-first; err != nil {
