@@ -221,6 +221,22 @@ func testBatchSeesItsEarlierWrites(t *testing.T, s store.Store) {
 	put(t, s, "a", a, at(0))
 	put(t, s, "b", email("b@example.com", "u"), at(0))
 
+	// Several existing endpoints in one call each get their own row.
+	for i := range 3 {
+		put(t, s, fmt.Sprint("x", i), pinpoint.EndpointRequest{ChannelType: str("EMAIL"), Attributes: attrs("own", fmt.Sprint(i))}, at(0))
+	}
+	putAll(t, s,
+		upd("x2", pinpoint.EndpointRequest{Attributes: attrs("call", "1")}, at(1)),
+		upd("x0", pinpoint.EndpointRequest{Attributes: attrs("call", "1")}, at(1)),
+		upd("x1", pinpoint.EndpointRequest{Attributes: attrs("call", "1")}, at(1)),
+	)
+	for i := range 3 {
+		id := fmt.Sprint("x", i)
+		if got, want := jsonOf(get(t, s, id).Attributes), jsonOf(attrs("call", "1", "own", fmt.Sprint(i))); got != want {
+			t.Errorf("%s: Attributes %s, want %s", id, got, want)
+		}
+	}
+
 	// An earlier write makes a later one's endpoint INACTIVE.
 	putAll(t, s,
 		upd("c", email(addr, ""), at(1)),                                       // makes a INACTIVE
