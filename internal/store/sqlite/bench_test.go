@@ -25,24 +25,16 @@ func BenchmarkWriteEndpoint(b *testing.B) {
 		b.Fatal(err)
 	}
 	now := time.Date(2026, 11, 29, 12, 0, 0, 0, time.UTC)
-	var n atomic.Int64
-	b.ReportAllocs()
-	b.SetParallelism(16)
-	defer reportCPU(b)()
-	b.RunParallel(func(pb *testing.PB) {
-		for pb.Next() {
-			id := fmt.Sprintf("ep-%d", n.Add(1)%10000)
-			r := req
-			addr := "addr-" + id
-			r.Address = &addr
-			w := []store.EndpointWrite{{ID: id, Update: func(app *pinpoint.App, old *pinpoint.Endpoint, ua map[string][]string) (*pinpoint.Endpoint, error) {
-				return pinpoint.Merge(old, ua, &r, pinpoint.Update{AppID: app.ID, ID: id, Now: now, RequestID: "r"})
-			}}}
-			if _, err := s.WriteEndpoints(ctx, "acct", "app", w, true); err != nil {
-				b.Error(err)
-				return
-			}
-		}
+	parallel(b, func(i int64) error {
+		id := fmt.Sprintf("ep-%d", i%10000)
+		r := req
+		addr := "addr-" + id
+		r.Address = &addr
+		w := []store.EndpointWrite{{ID: id, Update: func(app *pinpoint.App, old *pinpoint.Endpoint, ua map[string][]string) (*pinpoint.Endpoint, error) {
+			return pinpoint.Merge(old, ua, &r, pinpoint.Update{AppID: app.ID, ID: id, Now: now, RequestID: "r"})
+		}}}
+		_, err := s.WriteEndpoints(ctx, "acct", "app", w, true)
+		return err
 	})
 }
 
@@ -71,14 +63,22 @@ func BenchmarkGetEndpoint(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+	parallel(b, func(i int64) error {
+		_, err := s.GetEndpoint(ctx, "acct", "app", fmt.Sprintf("ep-%d", i%endpoints))
+		return err
+	})
+}
+
+// parallel runs op from 16 goroutines per CPU with a distinct i per call, reporting allocations
+// and CPU time per operation; the first error stops the goroutine that met it.
+func parallel(b *testing.B, op func(i int64) error) {
 	var n atomic.Int64
 	b.ReportAllocs()
 	b.SetParallelism(16)
 	defer reportCPU(b)()
 	b.RunParallel(func(pb *testing.PB) {
 		for pb.Next() {
-			id := fmt.Sprintf("ep-%d", n.Add(1)%endpoints)
-			if _, err := s.GetEndpoint(ctx, "acct", "app", id); err != nil {
+			if err := op(n.Add(1)); err != nil {
 				b.Error(err)
 				return
 			}

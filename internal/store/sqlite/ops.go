@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"strings"
 	"time"
 
 	"modernc.org/sqlite"
@@ -154,11 +153,14 @@ func (s *Store) DeleteApp(ctx context.Context, account, appID string) (pinpoint.
 // Without statistics SQLite's planner prefers the primary key's app_id prefix over the user index,
 // hence INDEXED BY.
 const (
-	endpointColumns = `SELECT e.doc, e.status, e.user_id, COALESCE(u.attrs, '') FROM endpoints e `
+	rowColumns      = `e.doc, e.status, e.user_id, COALESCE(u.attrs, '') FROM endpoints e `
+	endpointColumns = "SELECT " + rowColumns
 	userJoin        = `LEFT JOIN users u ON u.app_id = e.app_id AND u.user_id = e.user_id AND e.user_id <> '' `
 	endpointSelect  = endpointColumns + userJoin + "WHERE e.app_id = ? "
 	endpointByID    = endpointSelect + "AND e.id = ?"
 	byUserSelect    = endpointColumns + "INDEXED BY endpoints_user " + userJoin + "WHERE e.app_id = ? AND e.user_id = ? ORDER BY e.id"
+	// byIDsSelect reads the endpoints whose IDs a JSON array names, each row led by its ID.
+	byIDsSelect = "SELECT e.id, " + rowColumns + userJoin + "WHERE e.app_id = ? AND e.id IN (SELECT value FROM json_each(?))"
 )
 
 func scanEndpoint(row interface{ Scan(...any) error }) (*pinpoint.Endpoint, error) {
@@ -409,8 +411,7 @@ func (t *writeTx) prefetch(ctx context.Context, writes []store.EndpointWrite) er
 	if err != nil {
 		return err
 	}
-	rows, err := t.c.query(ctx, "SELECT e.id, "+strings.TrimPrefix(endpointColumns, "SELECT ")+userJoin+
-		"WHERE e.app_id = ? AND e.id IN (SELECT value FROM json_each(?))", t.app, js)
+	rows, err := t.c.query(ctx, byIDsSelect, t.app, js)
 	if err != nil {
 		return wrap("read endpoints", err)
 	}
@@ -454,13 +455,12 @@ func (t *writeTx) Endpoint(ctx context.Context, id string) (*pinpoint.Endpoint, 
 			return nil, wrap("read endpoint", err)
 		}
 	}
-	doc, status, userID := r.doc, r.status, r.userID
-	t.userID, t.userAttrs = userID, r.attrs
-	e, err := store.DecodeEndpoint(doc, status, userID)
+	t.userID, t.userAttrs = r.userID, r.attrs
+	e, err := store.DecodeEndpoint(r.doc, r.status, r.userID)
 	if err != nil {
 		return nil, err
 	}
-	t.read = indexedColumns{id: id, address: e.Address, status: status, userID: userID}
+	t.read = indexedColumns{id: id, address: e.Address, status: r.status, userID: r.userID}
 	return e, nil
 }
 
