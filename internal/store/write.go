@@ -132,7 +132,13 @@ func EncodeEndpoint(e *pinpoint.Endpoint) ([]byte, error) {
 // EncodeEndpointBinary is EncodeEndpoint in the binary format of AppendEndpointBinary: the same
 // content, about seven times faster to decode. DecodeEndpoint reads both.
 func EncodeEndpointBinary(e *pinpoint.Endpoint) []byte {
-	return AppendEndpointBinary(nil, withoutUserAttrs(e))
+	return AppendEndpointDoc(nil, e)
+}
+
+// AppendEndpointDoc appends EncodeEndpointBinary's document to dst, so that a caller can reuse a
+// buffer.
+func AppendEndpointDoc(dst []byte, e *pinpoint.Endpoint) []byte {
+	return AppendEndpointBinary(dst, withoutUserAttrs(e))
 }
 
 func withoutUserAttrs(e *pinpoint.Endpoint) *pinpoint.Endpoint {

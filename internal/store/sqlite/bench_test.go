@@ -38,6 +38,42 @@ func BenchmarkWriteEndpoint(b *testing.B) {
 	})
 }
 
+// BenchmarkWriteEndpointsBatch measures one call updating 100 of 10,000 stored endpoints, each
+// with its own user, as UpdateEndpointsBatch does; ns/op is per call.
+func BenchmarkWriteEndpointsBatch(b *testing.B) {
+	ctx := b.Context()
+	s := openBenchStore(b)
+	var req pinpoint.EndpointRequest
+	body := `{"ChannelType":"GCM","Attributes":{"interests":["music","travel"]},"Demographic":{"Make":"Google","Platform":"android"},"Location":{"City":"Seattle","Latitude":47.61},"Metrics":{"sessions":4},"User":{"UserAttributes":{"plan":["pro"]}}}`
+	if err := json.Unmarshal([]byte(body), &req); err != nil {
+		b.Fatal(err)
+	}
+	now := time.Date(2026, 11, 29, 12, 0, 0, 0, time.UTC)
+	const endpoints, items = 10000, 100
+	// batch writes items endpoints from the n-th on, stepping by step (coprime with endpoints).
+	batch := func(n, step int64) error {
+		writes := make([]store.EndpointWrite, items)
+		for j := range writes {
+			k := (n + int64(j)*step) % endpoints
+			id, addr, user := fmt.Sprintf("ep-%d", k), fmt.Sprintf("addr-%d", k), fmt.Sprintf("user-%d", k)
+			r, u := req, *req.User
+			u.UserID = &user
+			r.Address, r.User = &addr, &u
+			writes[j] = store.EndpointWrite{ID: id, Update: func(app *pinpoint.App, old *pinpoint.Endpoint, ua map[string][]string) (*pinpoint.Endpoint, error) {
+				return pinpoint.Merge(old, ua, &r, pinpoint.Update{AppID: app.ID, ID: id, Now: now, RequestID: "r"})
+			}}
+		}
+		_, err := s.WriteEndpoints(ctx, "acct", "app", writes, false)
+		return err
+	}
+	for n := int64(0); n < endpoints; n += items {
+		if err := batch(n, 1); err != nil {
+			b.Fatal(err)
+		}
+	}
+	parallel(b, func(i int64) error { return batch(i*items*7, 13) })
+}
+
 // BenchmarkGetEndpoint measures one read of a stored endpoint with its user's attributes, from
 // parallel readers.
 func BenchmarkGetEndpoint(b *testing.B) {

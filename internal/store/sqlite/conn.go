@@ -22,6 +22,9 @@ type conn struct {
 	dc    driver.ConnPrepareContext
 	stmts map[string]driver.Stmt
 	apps  map[string]pinpoint.App // see conn.app
+	// doc is PutEndpoint's buffer for the document it writes, reused: the driver copies a
+	// statement's arguments before it returns.
+	doc []byte
 }
 
 // openConn opens a driver connection to dsn.

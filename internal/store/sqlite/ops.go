@@ -533,7 +533,8 @@ func (t *writeTx) DeactivateAddress(ctx context.Context, address, exceptID strin
 }
 
 func (t *writeTx) PutEndpoint(ctx context.Context, e *pinpoint.Endpoint) error {
-	doc := store.EncodeEndpointBinary(e)
+	t.c.doc = store.AppendEndpointDoc(t.c.doc[:0], e)
+	doc := t.c.doc
 	if (indexedColumns{e.ID, e.Address, e.EndpointStatus, e.User.UserID}) == t.read {
 		// An UPDATE that sets no indexed column leaves the indexes alone (an upsert rewrites every
 		// index entry of the row). The WHERE clause makes it a no-op if the row changed after the

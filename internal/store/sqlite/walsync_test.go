@@ -85,7 +85,7 @@ func TestFailedLogSyncRefusesWrites(t *testing.T) {
 }
 
 // Writes that arrive while the syncer is busy share one transaction, and a refused one among them
-// leaves no trace while the others are stored.
+// leaves no trace while the others are stored: not in the database, nor in what the writer caches.
 func TestWritesShareATransactionDuringAnFsync(t *testing.T) {
 	s, app := openTestStore(t)
 	var mu sync.Mutex
@@ -102,10 +102,12 @@ func TestWritesShareATransactionDuringAnFsync(t *testing.T) {
 	}
 	s.syncHook.Store(&hook)
 
-	// write starts w and returns once the writer has run it (in a transaction it has not committed).
-	write := func(w store.EndpointWrite) chan error {
+	// write starts a call of ws (atomic) and returns once the writer has run it (in a transaction
+	// it has not committed).
+	write := func(ws ...store.EndpointWrite) chan error {
 		ran := make(chan struct{})
 		var once sync.Once
+		w := &ws[len(ws)-1]
 		update := w.Update
 		w.Update = func(app *pinpoint.App, old *pinpoint.Endpoint, attrs map[string][]string) (*pinpoint.Endpoint, error) {
 			defer once.Do(func() { close(ran) })
@@ -113,7 +115,7 @@ func TestWritesShareATransactionDuringAnFsync(t *testing.T) {
 		}
 		result := make(chan error, 1)
 		go func() {
-			_, err := s.WriteEndpoints(t.Context(), testAccount, app, []store.EndpointWrite{w}, true)
+			_, err := s.WriteEndpoints(t.Context(), testAccount, app, ws, true)
 			result <- err
 		}()
 		<-ran
@@ -125,12 +127,13 @@ func TestWritesShareATransactionDuringAnFsync(t *testing.T) {
 		return nil, pinpoint.BadRequest("refused")
 	}}
 	var results []chan error
-	for _, w := range []store.EndpointWrite{
-		patch("e1", pinpoint.EndpointRequest{Address: strp("a1")}),
-		patch("e2", pinpoint.EndpointRequest{Address: strp("a2")}),
-		refused,
+	for _, ws := range [][]store.EndpointWrite{
+		{patch("e1", pinpoint.EndpointRequest{Address: strp("a1")})},
+		{patch("e2", pinpoint.EndpointRequest{Address: strp("a2")})},
+		// The refused call first writes e0, which its refusal must undo.
+		{patch("e0", pinpoint.EndpointRequest{Attributes: map[string][]string{"undone": {"1"}}}), refused},
 	} {
-		results = append(results, write(w))
+		results = append(results, write(ws...))
 	}
 	close(release) // every fsync from now on returns at once
 	if err := <-first; err != nil {
@@ -155,9 +158,17 @@ func TestWritesShareATransactionDuringAnFsync(t *testing.T) {
 		time.Sleep(time.Millisecond)
 	}
 	mu.Lock()
-	defer mu.Unlock()
 	// The observer may also have seen CreateApp's group (it is told after the caller).
 	if len(groups) < 2 || !slices.Equal(groups[len(groups)-2:], []int{1, 3}) {
 		t.Errorf("group sizes = %v, want them to end with [1 3]: e0 alone, then the three writes that arrived during its fsync", groups)
+	}
+	mu.Unlock()
+
+	// The next write of e0 merges into e0 as committed, without the refused call's attribute.
+	if _, err := s.WriteEndpoints(t.Context(), testAccount, app, []store.EndpointWrite{patch("e0", pinpoint.EndpointRequest{Attributes: map[string][]string{"kept": {"1"}}})}, true); err != nil {
+		t.Fatal(err)
+	}
+	if e, err := s.GetEndpoint(t.Context(), testAccount, app, "e0"); err != nil || len(e.Attributes) != 1 || e.Attributes["kept"] == nil {
+		t.Errorf("GetEndpoint(e0) after a later write = %v, %v; want only the attribute kept", e.Attributes, err)
 	}
 }

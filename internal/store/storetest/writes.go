@@ -3,6 +3,7 @@ package storetest
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"testing"
 
 	"pinpointd/internal/pinpoint"
@@ -71,6 +72,17 @@ func testAtomicBatch(t *testing.T, s store.Store) {
 		checkNoEvents(t, s, "n1")
 	}
 
+	// A later write merges into ex2 as it was before the aborted calls: nothing a backend keeps
+	// between calls (the SQLite writer's row cache) may hold what they undid.
+	put(t, s, "ex2", pinpoint.EndpointRequest{Attributes: attrs("w", "3")}, at(3))
+	after := get(t, s, "ex2")
+	if g, w := jsonOf(after.Attributes), jsonOf(withAttr(ex2.Attributes, "w", "3")); g != w {
+		t.Errorf("ex2 attributes after a write that followed the aborted calls: got %s, want %s", g, w)
+	}
+	if g, w := jsonOf(after.User), jsonOf(ex2.User); g != w {
+		t.Errorf("ex2 user after a write that followed the aborted calls: got %s, want %s", g, w)
+	}
+
 	// A refusal by the store's own rules (a full user) aborts the call the same way.
 	fillUser(t, s, "full", pinpoint.MaxEndpointsPerUser, func(int) string { return "EMAIL" }, func(i int) string { return day(1 + i) })
 	_, err := s.WriteEndpoints(ctx, acct1, appA, []store.EndpointWrite{
@@ -82,6 +94,16 @@ func testAtomicBatch(t *testing.T, s store.Store) {
 	wantGone(t, s, "n2")
 	checkEndpoint(t, "ex after the refused call", get(t, s, "ex"), ex)
 	checkUserSize(t, s, "full", pinpoint.MaxEndpointsPerUser)
+}
+
+// withAttr returns a copy of m with k set to v.
+func withAttr(m map[string][]string, k, v string) map[string][]string {
+	c := maps.Clone(m)
+	if c == nil {
+		c = map[string][]string{}
+	}
+	c[k] = []string{v}
+	return c
 }
 
 // atomic=false: a failing write leaves no trace and is reported in its result; the others are written.
