@@ -128,7 +128,7 @@ type errRow struct{ err error }
 func (r errRow) Scan(...any) error { return r.err }
 
 // first reads the first row's values (copied) and closes r. Scan of the result reports
-// sql.ErrNoRows when there is none.
+// sql.ErrNoRows when there is none; it hands out the copies, so the result is for one Scan.
 func (r *rows) first() scanner {
 	if !r.Next() {
 		err := r.Err()
@@ -150,7 +150,7 @@ func (r *rows) first() scanner {
 	if err := r.Close(); err != nil {
 		return errRow{err}
 	}
-	return &rows{dest: vals}
+	return &rows{dest: vals, owned: true}
 }
 
 // rows reads a driver's rows into the few destination types the writer's queries use.
@@ -158,6 +158,9 @@ type rows struct {
 	dr   driver.Rows
 	dest []driver.Value
 	err  error
+	// owned is set when dest holds copies that belong to the row alone (first): Scan then gives
+	// a BLOB to its destination without copying it again.
+	owned bool
 }
 
 func (r *rows) Next() bool {
@@ -182,16 +185,17 @@ func (r *rows) Scan(dest ...any) error {
 		return fmt.Errorf("sqlite: scan of %d columns into %d values", len(r.dest), len(dest))
 	}
 	for i, v := range r.dest {
-		if err := assign(dest[i], v); err != nil {
+		if err := assign(dest[i], v, !r.owned); err != nil {
 			return fmt.Errorf("sqlite: scan column %d: %w", i, err)
 		}
 	}
 	return nil
 }
 
-// assign stores a column's value: TEXT or BLOB into *string or *[]byte (copied: the driver may
-// reuse its memory), INTEGER into *int or *int64 or *bool. NULL leaves zero values.
-func assign(dst any, v driver.Value) error {
+// assign stores a column's value: TEXT or BLOB into *string or *[]byte (copied unless copyBytes
+// is false: the driver may reuse its memory), INTEGER into *int or *int64 or *bool. NULL leaves
+// zero values.
+func assign(dst any, v driver.Value, copyBytes bool) error {
 	switch d := dst.(type) {
 	case *string:
 		switch v := v.(type) {
@@ -207,7 +211,10 @@ func assign(dst any, v driver.Value) error {
 	case *[]byte:
 		switch v := v.(type) {
 		case []byte:
-			*d = append([]byte(nil), v...)
+			if copyBytes {
+				v = append([]byte(nil), v...)
+			}
+			*d = v
 		case string:
 			*d = []byte(v)
 		case nil:
