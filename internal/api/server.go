@@ -28,6 +28,10 @@ type Principal struct {
 	// Allow lists the actions the key may call ("mobiletargeting:GetEndpoint", "mobiletargeting:Get*",
 	// "*"); empty allows every action.
 	Allow []string
+	// App, when set, is the only app the principal may act on: it holds a temporary credential of
+	// the identity pool Pool, which belongs to that app.
+	App  string
+	Pool string
 }
 
 // Authenticator establishes who sent a request. body is the whole request body. An error that is
@@ -202,6 +206,9 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, op *string) int {
 		return http.StatusOK
 	}
 
+	if isCognito(r) {
+		return s.serveCognito(w, r, op)
+	}
 	if r.Method == http.MethodOptions && r.Header.Get("Access-Control-Request-Method") != "" {
 		return s.preflight(w, r)
 	}
