@@ -43,13 +43,11 @@ globalThis.fetch = (input, init = {}) => {
   seen[m[1] === "pinpoint" ? "pinpoint" : "cognito"]++;
   target.protocol = pinpointd.protocol;
   target.host = pinpointd.host;
-  // A browser cannot set Host (fetch forbids it), so neither do we: pinpointd accepts the
-  // signature for pinpoint.{region}.amazonaws.com because of --signing-hosts.
+  // A browser drops Host (fetch forbids it); Node would send it, so the check drops it too:
+  // pinpointd accepts the signature for pinpoint.{region}.amazonaws.com because of --signing-hosts.
   const headers = { ...init.headers };
   delete headers.host;
-  // Node's fetch implements no cache modes; browsers ignore this line's absence.
-  const { cache, ...rest } = init;
-  const sent = realFetch(target, { ...rest, headers });
+  const sent = realFetch(target, { ...init, headers });
   // (Not part of the recipe: the check notes which events pinpointd acknowledged.)
   if (target.pathname.endsWith("/events") && typeof init.body === "string") sent.then((res) => noteEvents(init.body, res.clone()));
   return sent;
