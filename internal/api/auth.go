@@ -142,7 +142,7 @@ func (a *KeyAuth) key(ctx context.Context, id string) (cachedKey, error) {
 	a.mu.Lock()
 	c, ok := a.keys[id]
 	a.mu.Unlock()
-	if !ok || now.Sub(c.fetched) > a.ttl {
+	if age := now.Sub(c.fetched); !ok || age > a.ttl || age < 0 { // age < 0: the clock went back
 		var err error
 		if c, err = a.fetch(ctx, id); err != nil {
 			return cachedKey{}, err
