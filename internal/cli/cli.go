@@ -13,6 +13,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"pinpointd/internal/bench"
 	"pinpointd/internal/store"
 	"pinpointd/internal/store/postgres"
 )
@@ -52,7 +53,7 @@ func Main(ctx context.Context, args []string, env func(string) string, stdout, s
 	case "keys":
 		err = keysCmd(ctx, rest, env, stdout, stderr)
 	case "bench":
-		err = benchCmd(ctx, rest, env, stdout, stderr)
+		err = bench.Main(ctx, rest, env, stdout, stderr)
 	case "version":
 		fmt.Fprintln(stdout, "pinpointd", version())
 	case "help", "-h", "--help":
