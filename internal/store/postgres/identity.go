@@ -13,7 +13,7 @@ import (
 	"pinpointd/internal/store"
 )
 
-const poolColumns = "pool_id, account, app_id, allow, ttl_seconds, created"
+const poolColumns = "pool_id, account, app, allow, ttl_seconds, created"
 
 func scanPool(row scanner) (store.IdentityPool, error) {
 	var p store.IdentityPool
@@ -31,26 +31,22 @@ func scanPool(row scanner) (store.IdentityPool, error) {
 func sec(t time.Time) time.Time { return t.Truncate(time.Second) }
 
 // CreatePool implements store.Store. The app's row is locked (FOR SHARE) while the pool is
-// inserted, so a concurrent DeleteApp cannot leave the pool of a deleted app behind unnoticed.
+// inserted, so a concurrent DeleteApp cannot interleave with it.
 func (s *Store) CreatePool(ctx context.Context, p store.IdentityPool) error {
 	allow, err := store.EncodeJSON(p.Allow)
 	if err != nil {
 		return fmt.Errorf("postgres: create identity pool: %w", err)
 	}
-	return s.run(ctx, "create identity pool", func(ctx context.Context) error {
-		tag, err := s.pool.Exec(ctx, "INSERT INTO identity_pools (app_id, pool_id, account, allow, ttl_seconds, created) "+
-			"SELECT app_id, $1, account, $2, $3, $4 FROM apps WHERE app_id = $5 AND account = $6 FOR SHARE",
-			p.ID, allow, int64(p.TTL/time.Second), sec(p.Created), p.AppID, p.Account)
-		if isUnique(err, "identity_pools_id") || isUnique(err, "identity_pools_pkey") {
+	return s.inTx(ctx, "create identity pool", func(tx pgx.Tx) error {
+		if _, err := lockApp(ctx, tx, p.Account, p.AppID, forShare); err != nil {
+			return err
+		}
+		_, err := tx.Exec(ctx, "INSERT INTO identity_pools (pool_id, app, account, allow, ttl_seconds, created) VALUES ($1, $2, $3, $4, $5, $6)",
+			p.ID, p.AppID, p.Account, allow, int64(p.TTL/time.Second), sec(p.Created))
+		if isUnique(err, "identity_pools_pkey") {
 			return fmt.Errorf("postgres: identity pool %q: %w", p.ID, store.ErrExists)
 		}
-		if err != nil {
-			return commitErr(err)
-		}
-		if tag.RowsAffected() == 0 {
-			return appNotFound(p.AppID)
-		}
-		return nil
+		return dbErr(err)
 	})
 }
 
@@ -87,50 +83,61 @@ func (s *Store) ListPools(ctx context.Context) ([]store.IdentityPool, error) {
 	return ps, err
 }
 
-// DeletePool implements store.Store.
+// poolApp returns the app of a pool inside tx, locking the pool's row with lock.
+func poolApp(ctx context.Context, tx pgx.Tx, poolID, lock string) (string, error) {
+	var app string
+	err := tx.QueryRow(ctx, "SELECT app FROM identity_pools WHERE pool_id = $1"+lock, poolID).Scan(&app)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return "", fmt.Errorf("postgres: identity pool %q: %w", poolID, store.ErrPoolNotFound)
+	}
+	return app, dbErr(err)
+}
+
+// DeletePool implements store.Store. It locks the pool's row first (FOR UPDATE), so it waits for
+// writers of the pool's identities and credentials, which share that lock, and then deletes theirs.
 func (s *Store) DeletePool(ctx context.Context, poolID string) error {
 	return s.inTx(ctx, "delete identity pool", func(tx pgx.Tx) error {
-		tag, err := tx.Exec(ctx, "DELETE FROM identity_pools WHERE pool_id = $1", poolID)
+		app, err := poolApp(ctx, tx, poolID, forUpdate)
 		if err != nil {
-			return dbErr(err)
+			return err
 		}
-		if tag.RowsAffected() == 0 {
-			return fmt.Errorf("postgres: identity pool %q: %w", poolID, store.ErrPoolNotFound)
+		for _, q := range []string{
+			"DELETE FROM identity_credentials WHERE app_id = $1 AND pool_id = $2",
+			"DELETE FROM identities WHERE app_id = $1 AND pool_id = $2",
+		} {
+			if _, err := tx.Exec(ctx, q, app, poolID); err != nil {
+				return dbErr(err)
+			}
 		}
-		if _, err := tx.Exec(ctx, "DELETE FROM identity_credentials WHERE pool_id = $1", poolID); err != nil {
-			return dbErr(err)
-		}
-		_, err = tx.Exec(ctx, "DELETE FROM identities WHERE pool_id = $1", poolID)
+		_, err = tx.Exec(ctx, "DELETE FROM identity_pools WHERE pool_id = $1", poolID)
 		return dbErr(err)
 	})
 }
 
 // PutIdentity implements store.Store. The pool's row is locked (FOR SHARE) while the identity is
-// inserted, so that DeletePool, which deletes the pool's row first, waits for it and then deletes
-// the identity too.
+// inserted, so DeletePool cannot leave it behind.
 func (s *Store) PutIdentity(ctx context.Context, id store.Identity) error {
-	return s.run(ctx, "put identity", func(ctx context.Context) error {
-		tag, err := s.pool.Exec(ctx, "INSERT INTO identities (identity_id, pool_id, created) "+
-			"SELECT $1, pool_id, $2 FROM identity_pools WHERE pool_id = $3 FOR SHARE", id.ID, sec(id.Created), id.PoolID)
+	return s.inTx(ctx, "put identity", func(tx pgx.Tx) error {
+		app, err := poolApp(ctx, tx, id.PoolID, forShare)
+		if err != nil {
+			return err
+		}
+		_, err = tx.Exec(ctx, "INSERT INTO identities (app_id, identity_id, pool_id, created) VALUES ($1, $2, $3, $4)",
+			app, id.ID, id.PoolID, sec(id.Created))
 		if isUnique(err, "identities_pkey") {
 			return fmt.Errorf("postgres: identity %q: %w", id.ID, store.ErrExists)
 		}
-		if err != nil {
-			return commitErr(err)
-		}
-		if tag.RowsAffected() == 0 {
-			return fmt.Errorf("postgres: identity pool %q: %w", id.PoolID, store.ErrPoolNotFound)
-		}
-		return nil
+		return dbErr(err)
 	})
 }
 
-// GetIdentity implements store.Store.
+// GetIdentity implements store.Store. It names no app (GetCredentialsForIdentity gives only the
+// identity ID): on Citus it asks every worker, through the index on identity_id.
 func (s *Store) GetIdentity(ctx context.Context, identityID string) (store.Identity, error) {
 	var id store.Identity
 	err := s.run(ctx, "get identity", func(ctx context.Context) error {
 		err := s.pool.QueryRow(ctx, "SELECT i.identity_id, i.pool_id, i.created FROM identities i "+
-			"JOIN identity_pools p ON p.pool_id = i.pool_id WHERE i.identity_id = $1", identityID).Scan(&id.ID, &id.PoolID, &id.Created)
+			"JOIN identity_pools p ON p.pool_id = i.pool_id AND p.app = i.app_id WHERE i.identity_id = $1", identityID).Scan(&id.ID, &id.PoolID, &id.Created)
 		if errors.Is(err, pgx.ErrNoRows) {
 			return fmt.Errorf("postgres: identity %q: %w", identityID, store.ErrIdentityNotFound)
 		}
@@ -140,18 +147,25 @@ func (s *Store) GetIdentity(ctx context.Context, identityID string) (store.Ident
 	return id, err
 }
 
-// PutCredential implements store.Store. The identity's row and its pool's are locked (FOR SHARE)
-// while the credential is inserted, so that DeletePool waits for it and then deletes it too.
+// PutCredential implements store.Store. The pool's row is locked (FOR SHARE) meanwhile, so
+// DeletePool cannot leave the credential behind.
 func (s *Store) PutCredential(ctx context.Context, c store.TempCredential) error {
+	notFound := fmt.Errorf("postgres: identity %q: %w", c.IdentityID, store.ErrIdentityNotFound)
 	return s.inTx(ctx, "put credential", func(tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, "DELETE FROM identity_credentials WHERE identity_id = $1 AND expires <= $2",
-			c.IdentityID, sec(c.Issued)); err != nil {
+		app, err := poolApp(ctx, tx, c.PoolID, forShare)
+		if errors.Is(err, store.ErrPoolNotFound) {
+			return notFound
+		}
+		if err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, "DELETE FROM identity_credentials WHERE app_id = $1 AND identity_id = $2 AND expires <= $3",
+			app, c.IdentityID, sec(c.Issued)); err != nil {
 			return dbErr(err)
 		}
-		tag, err := tx.Exec(ctx, "INSERT INTO identity_credentials (access_key_id, secret, token_hash, identity_id, pool_id, issued, expires) "+
-			"SELECT $1, $2, $3, i.identity_id, i.pool_id, $4, $5 FROM identities i JOIN identity_pools p ON p.pool_id = i.pool_id "+
-			"WHERE i.identity_id = $6 AND i.pool_id = $7 FOR SHARE",
-			c.AccessKeyID, c.Secret, c.TokenHash, sec(c.Issued), sec(c.Expires), c.IdentityID, c.PoolID)
+		tag, err := tx.Exec(ctx, "INSERT INTO identity_credentials (app_id, access_key_id, secret, token_hash, identity_id, pool_id, issued, expires) "+
+			"SELECT app_id, $1, $2, $3, identity_id, pool_id, $4, $5 FROM identities WHERE app_id = $6 AND identity_id = $7 AND pool_id = $8",
+			c.AccessKeyID, c.Secret, c.TokenHash, sec(c.Issued), sec(c.Expires), app, c.IdentityID, c.PoolID)
 		if isUnique(err, "identity_credentials_pkey") {
 			return fmt.Errorf("postgres: credential %q: %w", c.AccessKeyID, store.ErrExists)
 		}
@@ -159,13 +173,14 @@ func (s *Store) PutCredential(ctx context.Context, c store.TempCredential) error
 			return dbErr(err)
 		}
 		if tag.RowsAffected() == 0 {
-			return fmt.Errorf("postgres: identity %q: %w", c.IdentityID, store.ErrIdentityNotFound)
+			return notFound
 		}
 		return nil
 	})
 }
 
-// GetCredential implements store.Store.
+// GetCredential implements store.Store. It names no app (a SigV4 request gives only the key ID): on
+// Citus it asks every worker, through the index on access_key_id; KeyAuth caches the answer.
 func (s *Store) GetCredential(ctx context.Context, accessKeyID string) (store.TempCredential, store.IdentityPool, error) {
 	var c store.TempCredential
 	var p store.IdentityPool
@@ -173,8 +188,8 @@ func (s *Store) GetCredential(ctx context.Context, accessKeyID string) (store.Te
 		var allow string
 		var ttl int64
 		err := s.pool.QueryRow(ctx, "SELECT c.access_key_id, c.secret, c.token_hash, c.identity_id, c.issued, c.expires, "+
-			"p.pool_id, p.account, p.app_id, p.allow, p.ttl_seconds, p.created "+
-			"FROM identity_credentials c JOIN identity_pools p ON p.pool_id = c.pool_id WHERE c.access_key_id = $1", accessKeyID).
+			"p.pool_id, p.account, p.app, p.allow, p.ttl_seconds, p.created "+
+			"FROM identity_credentials c JOIN identity_pools p ON p.pool_id = c.pool_id AND p.app = c.app_id WHERE c.access_key_id = $1", accessKeyID).
 			Scan(&c.AccessKeyID, &c.Secret, &c.TokenHash, &c.IdentityID, &c.Issued, &c.Expires,
 				&p.ID, &p.Account, &p.AppID, &allow, &ttl, &p.Created)
 		if errors.Is(err, pgx.ErrNoRows) {

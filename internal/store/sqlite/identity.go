@@ -10,7 +10,7 @@ import (
 	"pinpointd/internal/store"
 )
 
-const poolColumns = "pool_id, account, app_id, allow, ttl_seconds, created"
+const poolColumns = "pool_id, account, app, allow, ttl_seconds, created"
 
 func scanPool(row interface{ Scan(...any) error }) (store.IdentityPool, error) {
 	var p store.IdentityPool
@@ -31,8 +31,8 @@ func (s *Store) CreatePool(ctx context.Context, p store.IdentityPool) error {
 		return err
 	}
 	return s.write(ctx, func(ctx context.Context, c *conn) error {
-		res, err := c.exec(ctx, "INSERT INTO identity_pools (app_id, pool_id, account, allow, ttl_seconds, created) "+
-			"SELECT app_id, ?, account, ?, ?, ? FROM apps WHERE app_id = ? AND account = ?",
+		res, err := c.exec(ctx, "INSERT INTO identity_pools (pool_id, app, account, allow, ttl_seconds, created) "+
+			"SELECT ?, app_id, account, ?, ?, ? FROM apps WHERE app_id = ? AND account = ?",
 			p.ID, allow, int64(p.TTL/time.Second), p.Created.Unix(), p.AppID, p.Account)
 		if isConstraint(err) {
 			return fmt.Errorf("%w: identity pool %s", store.ErrExists, p.ID)
@@ -74,20 +74,32 @@ func (s *Store) ListPools(ctx context.Context) ([]store.IdentityPool, error) {
 	return out, wrap("list identity pools", rows.Err())
 }
 
+// poolApp returns the app of a pool, on the writer.
+func poolApp(ctx context.Context, c *conn, poolID string) (string, error) {
+	var app string
+	err := c.queryRow(ctx, "SELECT app FROM identity_pools WHERE pool_id = ?", poolID).Scan(&app)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", fmt.Errorf("%w: %s", store.ErrPoolNotFound, poolID)
+	}
+	return app, wrap("read identity pool", err)
+}
+
 // DeletePool implements store.Store.
 func (s *Store) DeletePool(ctx context.Context, poolID string) error {
 	return s.write(ctx, func(ctx context.Context, c *conn) error {
-		res, err := c.exec(ctx, "DELETE FROM identity_pools WHERE pool_id = ?", poolID)
+		app, err := poolApp(ctx, c, poolID)
 		if err != nil {
-			return wrap("delete identity pool", err)
+			return err
 		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			return fmt.Errorf("%w: %s", store.ErrPoolNotFound, poolID)
+		for _, q := range []string{
+			"DELETE FROM identity_credentials WHERE app_id = ? AND pool_id = ?",
+			"DELETE FROM identities WHERE app_id = ? AND pool_id = ?",
+		} {
+			if _, err := c.exec(ctx, q, app, poolID); err != nil {
+				return wrap("delete identity pool", err)
+			}
 		}
-		if _, err := c.exec(ctx, "DELETE FROM identity_credentials WHERE pool_id = ?", poolID); err != nil {
-			return wrap("delete identity pool", err)
-		}
-		_, err = c.exec(ctx, "DELETE FROM identities WHERE pool_id = ?", poolID)
+		_, err = c.exec(ctx, "DELETE FROM identity_pools WHERE pool_id = ?", poolID)
 		return wrap("delete identity pool", err)
 	})
 }
@@ -95,18 +107,16 @@ func (s *Store) DeletePool(ctx context.Context, poolID string) error {
 // PutIdentity implements store.Store.
 func (s *Store) PutIdentity(ctx context.Context, id store.Identity) error {
 	return s.write(ctx, func(ctx context.Context, c *conn) error {
-		res, err := c.exec(ctx, "INSERT INTO identities (identity_id, pool_id, created) "+
-			"SELECT ?, pool_id, ? FROM identity_pools WHERE pool_id = ?", id.ID, id.Created.Unix(), id.PoolID)
+		app, err := poolApp(ctx, c, id.PoolID)
+		if err != nil {
+			return err
+		}
+		_, err = c.exec(ctx, "INSERT INTO identities (app_id, identity_id, pool_id, created) VALUES (?, ?, ?, ?)",
+			app, id.ID, id.PoolID, id.Created.Unix())
 		if isConstraint(err) {
 			return fmt.Errorf("%w: identity %s", store.ErrExists, id.ID)
 		}
-		if err != nil {
-			return wrap("put identity", err)
-		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			return fmt.Errorf("%w: %s", store.ErrPoolNotFound, id.PoolID)
-		}
-		return nil
+		return wrap("put identity", err)
 	})
 }
 
@@ -114,7 +124,8 @@ func (s *Store) PutIdentity(ctx context.Context, id store.Identity) error {
 func (s *Store) GetIdentity(ctx context.Context, identityID string) (store.Identity, error) {
 	var id store.Identity
 	var created int64
-	err := s.reader.QueryRowContext(ctx, "SELECT identity_id, pool_id, created FROM identities WHERE identity_id = ?", identityID).
+	err := s.reader.QueryRowContext(ctx, "SELECT i.identity_id, i.pool_id, i.created FROM identities i "+
+		"JOIN identity_pools p ON p.pool_id = i.pool_id AND p.app = i.app_id WHERE i.identity_id = ?", identityID).
 		Scan(&id.ID, &id.PoolID, &created)
 	if errors.Is(err, sql.ErrNoRows) {
 		return id, fmt.Errorf("%w: %s", store.ErrIdentityNotFound, identityID)
@@ -125,14 +136,22 @@ func (s *Store) GetIdentity(ctx context.Context, identityID string) (store.Ident
 
 // PutCredential implements store.Store.
 func (s *Store) PutCredential(ctx context.Context, cr store.TempCredential) error {
+	notFound := fmt.Errorf("%w: %s", store.ErrIdentityNotFound, cr.IdentityID)
 	return s.write(ctx, func(ctx context.Context, c *conn) error {
-		if _, err := c.exec(ctx, "DELETE FROM identity_credentials WHERE identity_id = ? AND expires <= ?",
-			cr.IdentityID, cr.Issued.Unix()); err != nil {
+		app, err := poolApp(ctx, c, cr.PoolID)
+		if errors.Is(err, store.ErrPoolNotFound) {
+			return notFound
+		}
+		if err != nil {
+			return err
+		}
+		if _, err := c.exec(ctx, "DELETE FROM identity_credentials WHERE app_id = ? AND identity_id = ? AND expires <= ?",
+			app, cr.IdentityID, cr.Issued.Unix()); err != nil {
 			return wrap("put credential", err)
 		}
-		res, err := c.exec(ctx, "INSERT INTO identity_credentials (access_key_id, secret, token_hash, identity_id, pool_id, issued, expires) "+
-			"SELECT ?, ?, ?, identity_id, pool_id, ?, ? FROM identities WHERE identity_id = ? AND pool_id = ?",
-			cr.AccessKeyID, cr.Secret, cr.TokenHash, cr.Issued.Unix(), cr.Expires.Unix(), cr.IdentityID, cr.PoolID)
+		res, err := c.exec(ctx, "INSERT INTO identity_credentials (app_id, access_key_id, secret, token_hash, identity_id, pool_id, issued, expires) "+
+			"SELECT app_id, ?, ?, ?, identity_id, pool_id, ?, ? FROM identities WHERE app_id = ? AND identity_id = ? AND pool_id = ?",
+			cr.AccessKeyID, cr.Secret, cr.TokenHash, cr.Issued.Unix(), cr.Expires.Unix(), app, cr.IdentityID, cr.PoolID)
 		if isConstraint(err) {
 			return fmt.Errorf("%w: credential %s", store.ErrExists, cr.AccessKeyID)
 		}
@@ -140,7 +159,7 @@ func (s *Store) PutCredential(ctx context.Context, cr store.TempCredential) erro
 			return wrap("put credential", err)
 		}
 		if n, _ := res.RowsAffected(); n == 0 {
-			return fmt.Errorf("%w: %s", store.ErrIdentityNotFound, cr.IdentityID)
+			return notFound
 		}
 		return nil
 	})
@@ -154,8 +173,8 @@ func (s *Store) GetCredential(ctx context.Context, accessKeyID string) (store.Te
 	var allow string
 	var ttl, created int64
 	err := s.reader.QueryRowContext(ctx, "SELECT c.access_key_id, c.secret, c.token_hash, c.identity_id, c.issued, c.expires, "+
-		"p.pool_id, p.account, p.app_id, p.allow, p.ttl_seconds, p.created "+
-		"FROM identity_credentials c JOIN identity_pools p ON p.pool_id = c.pool_id WHERE c.access_key_id = ?", accessKeyID).
+		"p.pool_id, p.account, p.app, p.allow, p.ttl_seconds, p.created "+
+		"FROM identity_credentials c JOIN identity_pools p ON p.pool_id = c.pool_id AND p.app = c.app_id WHERE c.access_key_id = ?", accessKeyID).
 		Scan(&cr.AccessKeyID, &cr.Secret, &cr.TokenHash, &cr.IdentityID, &issued, &expires,
 			&p.ID, &p.Account, &p.AppID, &allow, &ttl, &created)
 	if errors.Is(err, sql.ErrNoRows) {
