@@ -208,12 +208,11 @@ func TestIdentityPoolCredentials(t *testing.T) {
 		t.Run("expired", func(t *testing.T) {
 			s := &sigv4.Signer{AccessKeyID: g.Credentials.AccessKeyID, Secret: g.Credentials.SecretKey, Region: testRegion, Service: "mobiletargeting", Now: clk.now}
 			body := []byte(`{"BatchItem":{}}`)
-			resp, eb := h.sendToken(s, g.Credentials.SessionToken, "POST", "/v1/apps/"+appA+"/events", body)
-			if resp.StatusCode != http.StatusAccepted {
+			if resp, _ := h.sendToken(s, g.Credentials.SessionToken, "POST", "/v1/apps/"+appA+"/events", body); resp.StatusCode != http.StatusAccepted {
 				t.Fatalf("before expiry: status %d, want 202", resp.StatusCode)
 			}
 			clk.advance(time.Hour)
-			resp, eb = h.sendToken(s, g.Credentials.SessionToken, "POST", "/v1/apps/"+appA+"/events", body)
+			resp, eb := h.sendToken(s, g.Credentials.SessionToken, "POST", "/v1/apps/"+appA+"/events", body)
 			wantWireError(t, resp, eb, http.StatusForbidden, "ExpiredTokenException")
 			// A new credential for the same identity works again.
 			status, code, _ := h.cognito("GetCredentialsForIdentity", `{"IdentityId":"`+g.IdentityID+`"}`)
