@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"net/url"
 	"runtime/debug"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -202,6 +203,9 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, op *string) int {
 		return http.StatusOK
 	}
 
+	if err := checkPath(rawPath(r)); err != nil {
+		return s.writeError(w, r, err)
+	}
 	if r.Method == http.MethodOptions && r.Header.Get("Access-Control-Request-Method") != "" {
 		return s.preflight(w, r)
 	}
@@ -371,6 +375,33 @@ func readBody(w http.ResponseWriter, r *http.Request, limit int64) ([]byte, erro
 		return nil, pinpoint.BadRequest("Could not read the request body: %v", err)
 	}
 	return buf.Bytes(), nil
+}
+
+// checkPath refuses a path with an empty, "." or ".." segment, percent-encoded or not (a
+// trailing slash and "//" make empty segments). Clients and proxies that remove such segments
+// would see another path than the one signed or routed; no Pinpoint path has them.
+func checkPath(path string) error {
+	for seg := range strings.SplitSeq(strings.TrimPrefix(path, "/"), "/") {
+		v := seg
+		if strings.IndexByte(seg, '%') >= 0 {
+			if u, err := url.PathUnescape(seg); err == nil {
+				v = u
+			}
+		}
+		if v == "" || v == "." || v == ".." {
+			return pinpoint.BadRequest("The request path %s has an empty, '.' or '..' segment; "+
+				"Pinpoint paths have none, so an ID cannot be '.' or '..' or empty", echoPath(path))
+		}
+	}
+	return nil
+}
+
+// echoPath quotes at most 200 bytes of a request path in a message.
+func echoPath(p string) string {
+	if len(p) > 200 {
+		p = p[:200] + "..."
+	}
+	return strconv.Quote(p)
 }
 
 // decode unmarshals a JSON body into v. An empty body decodes as {}. Malformed JSON or a value of
