@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"pinpointd/internal/api"
+	"pinpointd/internal/pinpoint"
 	"pinpointd/internal/store"
 	"pinpointd/internal/store/postgres"
 	"pinpointd/internal/store/sqlite"
@@ -40,7 +41,10 @@ type Options struct {
 	RateLimit float64
 	// RateBurst is the bucket size; 0 means max(1, RateLimit).
 	RateBurst int
-	Log       *slog.Logger
+	// BodyBudget bounds the bytes of request bodies read but not yet authenticated; 0 means
+	// api.DefaultBodyBudget. Beyond it, requests are answered 503 with Retry-After.
+	BodyBudget int64
+	Log        *slog.Logger
 	// Out receives the one-time message with a generated root key.
 	Out io.Writer
 }
@@ -84,6 +88,9 @@ func Start(ctx context.Context, o Options) (*Instance, error) {
 	if o.Region == "" {
 		o.Region = defaultRegion
 	}
+	if o.BodyBudget > 0 && o.BodyBudget < pinpoint.MaxRequestBytes {
+		return nil, fmt.Errorf("the body budget (%d bytes) must hold at least one body of the largest size (%d bytes)", o.BodyBudget, pinpoint.MaxRequestBytes)
+	}
 	st, err := OpenStore(ctx, o.Store, o.Log)
 	if err != nil {
 		return nil, err
@@ -93,10 +100,11 @@ func Start(ctx context.Context, o Options) (*Instance, error) {
 		return nil, err
 	}
 	cfg := api.Config{
-		Store:  st,
-		Auth:   api.NewKeyAuth(api.KeyAuthConfig{Store: st, MaxSkew: o.MaxSkew, AllowRegion: regionPolicy(o.SigningRegions)}),
-		Region: o.Region,
-		Log:    o.Log,
+		Store:        st,
+		Auth:         api.NewKeyAuth(api.KeyAuthConfig{Store: st, MaxSkew: o.MaxSkew, AllowRegion: regionPolicy(o.SigningRegions)}),
+		Region:       o.Region,
+		Log:          o.Log,
+		BodyBudget:   o.BodyBudget,
 	}
 	if o.RateLimit > 0 {
 		cfg.Limiter = newLimiter(o.RateLimit, o.RateBurst).allow
@@ -119,15 +127,15 @@ func Start(ctx context.Context, o Options) (*Instance, error) {
 			Handler:           srv,
 			ReadHeaderTimeout: 10 * time.Second,
 			ReadTimeout:       60 * time.Second,
-			IdleTimeout:       120 * time.Second,
-			MaxHeaderBytes:    64 << 10,
-			ErrorLog:          slog.NewLogLogger(o.Log.Handler(), slog.LevelWarn),
+			IdleTimeout:    120 * time.Second,
+			MaxHeaderBytes: 64 << 10,
+			ErrorLog:                     slog.NewLogLogger(o.Log.Handler(), slog.LevelWarn),
 		},
 		listener: ln,
 		served:   make(chan error, 1),
 		log:      o.Log,
 	}
-	go func() { inst.served <- inst.http.Serve(ln) }()
+	go func() { inst.served <- inst.http.Serve(inst.listener) }()
 	o.Log.Info("serving", "addr", ln.Addr().String(), "store", redact(o.Store), "region", o.Region)
 	return inst, nil
 }
@@ -235,12 +243,14 @@ func serveCmd(ctx context.Context, args []string, env func(string) string, stdou
 	fs.DurationVar(&o.MaxSkew, "max-skew", envDuration(env, "PINPOINTD_MAX_SKEW", 15*time.Minute), "largest accepted clock skew of signed requests (env PINPOINTD_MAX_SKEW)")
 	fs.Float64Var(&o.RateLimit, "rate-limit", envFloat(env, "PINPOINTD_RATE_LIMIT", 0), "requests per second per account and operation; 0 = unlimited (env PINPOINTD_RATE_LIMIT)")
 	fs.IntVar(&o.RateBurst, "rate-burst", int(envFloat(env, "PINPOINTD_RATE_BURST", 0)), "burst size of the rate limit; 0 = the rate (env PINPOINTD_RATE_BURST)")
+	budgetMiB := fs.Int64("body-budget-mib", int64(envFloat(env, "PINPOINTD_BODY_BUDGET_MIB", api.DefaultBodyBudget>>20)), "MiB that request bodies not yet authenticated may hold in all; beyond, 503 with Retry-After (env PINPOINTD_BODY_BUDGET_MIB)")
 	regions := fs.String("signing-regions", env("PINPOINTD_SIGNING_REGIONS"), "comma-separated regions a signature may be scoped to; empty = any (env PINPOINTD_SIGNING_REGIONS)")
 	pprofAddr := fs.String("pprof-addr", env("PINPOINTD_PPROF_ADDR"), "serve net/http/pprof on this address (off when empty; keep it on loopback) (env PINPOINTD_PPROF_ADDR)")
 	logFormat := fs.String("log-format", envOr(env, "PINPOINTD_LOG_FORMAT", "text"), "text or json (env PINPOINTD_LOG_FORMAT)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
+	o.BodyBudget = *budgetMiB << 20
 	for _, r := range strings.Split(*regions, ",") {
 		if r = strings.TrimSpace(r); r != "" {
 			o.SigningRegions = append(o.SigningRegions, r)
