@@ -54,6 +54,9 @@ type Config struct {
 	// Limiter, when set, is asked before each authenticated operation; a false answer is a 429
 	// TooManyRequestsException with Retry-After.
 	Limiter func(account, op string) (ok bool, retryAfter time.Duration)
+	// WriteTimeout bounds how long a response may take: the time from the start of a request
+	// until its response is written, not counting the reading of its body. 0: no bound.
+	WriteTimeout time.Duration
 	// BodyBudget bounds the bytes that request bodies not yet authenticated may hold in all;
 	// a request whose body does not fit is answered 503 ServiceUnavailableException with
 	// Retry-After. 0: DefaultBodyBudget. It should be at least pinpoint.MaxRequestBytes, or
@@ -76,6 +79,7 @@ type Server struct {
 	limiter func(account, op string) (bool, time.Duration)
 	routes  []route
 	metrics *metrics
+	writeTO time.Duration
 	budget  budget
 }
 
@@ -90,6 +94,7 @@ func New(cfg Config) *Server {
 		newID:   cfg.NewID,
 		limiter: cfg.Limiter,
 		metrics: newMetrics(),
+		writeTO: cfg.WriteTimeout,
 		budget:  budget{free: cfg.BodyBudget},
 	}
 	if s.budget.free <= 0 {
@@ -169,6 +174,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	// service allowed; the signature, not the origin, is what authenticates a request.
 	h.Set("Access-Control-Allow-Origin", "*")
 	h.Set("Access-Control-Expose-Headers", "x-amzn-RequestId, x-amzn-ErrorType, x-amzn-ErrorMessage, Date, Retry-After")
+	s.extendWrite(w)
 	s.metrics.inflight.Add(1)
 	status := http.StatusInternalServerError
 	defer func() {
@@ -188,6 +194,14 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			slog.String("request_id", rid), slog.String("method", r.Method))
 	}()
 	status = s.serve(w, r, &op)
+}
+
+// extendWrite gives the response WriteTimeout from now to be written.
+func (s *Server) extendWrite(w http.ResponseWriter) {
+	if s.writeTO > 0 {
+		// ErrNotSupported (a ResponseWriter that is no connection) leaves nothing to bound.
+		_ = http.NewResponseController(w).SetWriteDeadline(time.Now().Add(s.writeTO))
+	}
 }
 
 func (s *Server) newRequestID() string {
@@ -245,6 +259,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, op *string) int {
 		return s.writeError(w, r, err)
 	}
 	body, release, err := s.readBody(w, r, rt.maxBody)
+	s.extendWrite(w) // reading the body does not count against the response
 	if err != nil {
 		return s.writeError(w, r, err)
 	}
