@@ -148,6 +148,7 @@ const (
 	keyRequestID ctxKey = iota
 	keyOperation
 	keyLabels // the decoded path labels, for error messages
+	keyConn   // the *framedConn a request arrived on
 )
 
 func requestID(ctx context.Context) string { s, _ := ctx.Value(keyRequestID).(string); return s }
@@ -193,6 +194,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			slog.String("op", op), slog.Int("status", status), slog.Duration("duration", d),
 			slog.String("request_id", rid), slog.String("method", r.Method))
 	}()
+	if err := checkFraming(w, r); err != nil {
+		status = s.writeError(w, r, err)
+		return
+	}
 	status = s.serve(w, r, &op)
 }
 

@@ -151,9 +151,12 @@ func Start(ctx context.Context, o Options) (*Instance, error) {
 			// body is read, so that a slow upload does not eat into it.
 			IdleTimeout:    o.IdleTimeout,
 			MaxHeaderBytes: 64 << 10,
+			// FramingListener needs to see every request reach the handler, "OPTIONS *" too.
+			ConnContext:                  api.ConnContext,
+			DisableGeneralOptionsHandler: true,
 			ErrorLog:                     slog.NewLogLogger(o.Log.Handler(), slog.LevelWarn),
 		},
-		listener: ln,
+		listener: api.FramingListener(ln),
 		served:   make(chan error, 1),
 		log:      o.Log,
 	}
