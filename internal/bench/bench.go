@@ -1,4 +1,4 @@
-package cli
+package bench
 
 import (
 	"bufio"
@@ -69,7 +69,9 @@ type benchResult struct {
 	Ratio            float64        `json:"ratio,omitempty"`
 }
 
-func benchCmd(ctx context.Context, args []string, env func(string) string, stdout, stderr io.Writer) error {
+// Main runs `pinpointd bench` with args (the flags after "bench"); env looks up environment
+// variables. It starts a server from this executable unless --target names one.
+func Main(ctx context.Context, args []string, env func(string) string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	var o benchOptions
@@ -85,9 +87,9 @@ func benchCmd(ctx context.Context, args []string, env func(string) string, stdou
 	fs.IntVar(&o.payload, "payload-bytes", 600, "approximate size of one endpoint's JSON")
 	fs.BoolVar(&o.floor, "floor", false, "also measure a no-op handler with the same client and print the ratio")
 	fs.BoolVar(&o.json, "json", false, "print one JSON object per operation")
-	fs.StringVar(&o.keyID, "access-key-id", envOr(env, "AWS_ACCESS_KEY_ID", "AKIAPINPOINTDBENCH001"), "access key (env AWS_ACCESS_KEY_ID)")
-	fs.StringVar(&o.secret, "secret-access-key", envOr(env, "AWS_SECRET_ACCESS_KEY", "pinpointd-bench-secret-0000000000000000000"), "secret (env AWS_SECRET_ACCESS_KEY)")
-	fs.StringVar(&o.region, "region", defaultRegion, "signing region")
+	fs.StringVar(&o.keyID, "access-key-id", envOr(env("AWS_ACCESS_KEY_ID"), "AKIAPINPOINTDBENCH001"), "access key (env AWS_ACCESS_KEY_ID)")
+	fs.StringVar(&o.secret, "secret-access-key", envOr(env("AWS_SECRET_ACCESS_KEY"), "pinpointd-bench-secret-0000000000000000000"), "secret (env AWS_SECRET_ACCESS_KEY)")
+	fs.StringVar(&o.region, "region", "us-east-1", "signing region")
 	fs.StringVar(&o.app, "app", "", "application ID to use (default: create one)")
 	fs.BoolVar(&o.durability, "verify-durability", false, "kill -9 the server during a write load, restart it, and check every acknowledged write")
 	fs.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of the client (not the server) to this file")
@@ -603,4 +605,12 @@ func (s *childServer) stop() {
 func (s *childServer) kill() {
 	s.cmd.Process.Kill()
 	s.cmd.Wait()
+}
+
+// envOr returns v, or def when v is empty.
+func envOr(v, def string) string {
+	if v != "" {
+		return v
+	}
+	return def
 }
