@@ -3,11 +3,13 @@ package e2e
 import (
 	"bufio"
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
 	"os"
+	"os/exec"
 	"strconv"
 	"strings"
 	"sync"
@@ -196,4 +198,51 @@ func TestUnauthenticatedMemory(t *testing.T) {
 	for _, c := range conns {
 		c.Close()
 	}
+}
+
+// pythonWholeBodyFirst sends a body with Python's http.client, which writes the whole body
+// before it reads the response, as botocore does. It prints the status and x-amzn-ErrorType, or
+// the exception that ended the exchange.
+const pythonWholeBodyFirst = `
+import http.client, json, sys
+host, port, path, headers, size = sys.argv[1], int(sys.argv[2]), sys.argv[3], json.loads(sys.argv[4]), int(sys.argv[5])
+conn = http.client.HTTPConnection(host, port, timeout=60)
+try:
+    conn.request("PUT", path, body=b"x" * size, headers=headers)
+    resp = conn.getresponse()
+    resp.read()
+    print(resp.status, resp.getheader("x-amzn-ErrorType"))
+except Exception as e:
+    print("error", type(e).__name__, e)
+`
+
+// TestPayloadTooLargePython: Python's http.client reads 413 PayloadTooLargeException for bodies
+// just over the limit and up to 16 MiB (it got a broken pipe or a reset before).
+func TestPayloadTooLargePython(t *testing.T) {
+	python, err := exec.LookPath("python3")
+	if err != nil {
+		t.Skip("no python3")
+	}
+	run(t, func(t *testing.T, h *harness) {
+		app := h.createApp("python")
+		path := "/v1/apps/" + app + "/endpoints/e1"
+		host, port, _ := net.SplitHostPort(h.inst.Addr())
+		for _, size := range []int{7<<20 + 1, 8 << 20, 16 << 20} {
+			t.Run(strconv.Itoa(size), func(t *testing.T) {
+				amzDate, auth, err := rootSigner.Headers("PUT", h.inst.Addr(), path, "", "application/json", bytes.Repeat([]byte("x"), size))
+				if err != nil {
+					t.Fatal(err)
+				}
+				headers, _ := json.Marshal(map[string]string{"Content-Type": "application/json", "X-Amz-Date": amzDate, "Authorization": auth})
+				out, err := exec.Command(python, "-c", pythonWholeBodyFirst, host, port, path, string(headers), strconv.Itoa(size)).CombinedOutput()
+				if err != nil {
+					t.Fatalf("python3: %v\n%s", err, out)
+				}
+				if got, want := strings.TrimSpace(string(out)), "413 PayloadTooLargeException"; got != want {
+					t.Errorf("python3 http.client: got %q, want %q", got, want)
+				}
+			})
+		}
+		h.wantNoEndpoint(app, "e1")
+	})
 }
