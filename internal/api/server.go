@@ -54,8 +54,10 @@ type Config struct {
 	// Limiter, when set, is asked before each authenticated operation; a false answer is a 429
 	// TooManyRequestsException with Retry-After.
 	Limiter func(account, op string) (ok bool, retryAfter time.Duration)
-	// WriteTimeout bounds how long a response may take: the time from the start of a request
-	// until its response is written, not counting the reading of its body. 0: no bound.
+	// WriteTimeout bounds how long a response may take to be computed and written, counted
+	// from when the request's body has been read (from the start of the request for one
+	// answered before its body is read). A client that does not read its response is
+	// disconnected when it passes. 0: no bound.
 	WriteTimeout time.Duration
 	// BodyBudget bounds the bytes that request bodies not yet authenticated may hold in all;
 	// a request whose body does not fit is answered 503 ServiceUnavailableException with
