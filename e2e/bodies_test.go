@@ -66,6 +66,13 @@ func TestPayloadTooLargeWholeBodyFirst(t *testing.T) {
 				wantRawError(t, readResponse(t, conn, bufio.NewReader(conn)), http.StatusRequestEntityTooLarge, "PayloadTooLargeException")
 			})
 		}
+		t.Run("Expect 100-continue", func(t *testing.T) {
+			// The client waits for 100 Continue before sending; it gets the 413 instead.
+			path := "/v1/apps/" + app + "/endpoints/e1"
+			conn := h.dial(t)
+			io.WriteString(conn, h.signedHead(rootSigner, "PUT", path, path, nil, "Content-Length: "+strconv.Itoa(8<<20)+"\r\nExpect: 100-continue\r\n"))
+			wantRawError(t, readResponse(t, conn, bufio.NewReader(conn)), http.StatusRequestEntityTooLarge, "PayloadTooLargeException")
+		})
 		h.wantNoEndpoint(app, "e1")
 	})
 }

@@ -420,7 +420,8 @@ func (s *Server) readBody(w http.ResponseWriter, r *http.Request, limit int64) (
 	case n == 0 || r.Body == nil || r.Body == http.NoBody:
 		return nil, func() {}, nil
 	case n > limit:
-		if n <= limit+drainPast {
+		// A client waiting for "100 Continue" has sent nothing yet and reads the 413 as is.
+		if n <= limit+drainPast && !strings.EqualFold(r.Header.Get("Expect"), "100-continue") {
 			io.CopyN(io.Discard, r.Body, n)
 		}
 		w.Header().Set("Connection", "close")
