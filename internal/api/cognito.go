@@ -80,10 +80,14 @@ func (s *Server) serveCognito(w http.ResponseWriter, r *http.Request, op *string
 	if r.Method != http.MethodPost {
 		return s.writeError(w, r, pinpoint.Errorf(codeInvalidParameter, "%s takes POST /, not %s", name, r.Method))
 	}
-	body, err := readBody(w, r, cognitoMaxBody)
+	// The calls are unsigned: their bodies count against the budget of unauthenticated bodies
+	// until they are answered.
+	body, release, err := s.readBody(w, r, cognitoMaxBody)
+	s.extendWrite(w)
 	if err != nil {
 		return s.writeError(w, r, err)
 	}
+	defer release()
 	out, err := handle(r.Context(), body)
 	if err != nil {
 		return s.writeError(w, r, err)

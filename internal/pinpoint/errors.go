@@ -13,6 +13,7 @@ const (
 	CodePayloadTooLarge     = "PayloadTooLargeException"
 	CodeTooManyRequests     = "TooManyRequestsException"
 	CodeInternal            = "InternalServerErrorException"
+	CodeServiceUnavailable  = "ServiceUnavailableException"
 	CodeForbidden           = "ForbiddenException"
 	CodeAccessDenied        = "AccessDeniedException"
 	CodeConflict            = "ConflictException"
