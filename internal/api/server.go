@@ -83,7 +83,7 @@ func New(cfg Config) *Server {
 	if s.newID == nil {
 		s.newID = randomID
 	}
-	s.routes = s.routeTable()
+	s.routes = withFallback(s.routeTable())
 	return s
 }
 
