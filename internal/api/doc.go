@@ -3,9 +3,9 @@
 // and one error table and error writer. Every operation of the Pinpoint API model that the route
 // table does not serve answers 501 NotImplementedException naming it (model.go).
 //
-// Handlers decode and validate the request with package pinpoint (no request rule lives here),
-// call the store, and return a status and a value to encode or an error; only writeError turns an
-// error into a response, so every error leaves with x-amzn-ErrorType and {"Message","RequestID"}.
-// Paths are routed on their escaped form and unescaped per segment, so endpoint IDs and ARNs with
-// '/', '+' or spaces round-trip.
+// Handlers decode and validate the request with package pinpoint (every rule of a request body
+// lives there), call the store, and return a status and a value to encode or an error; only
+// writeError turns an error into a response, so every error leaves with x-amzn-ErrorType and
+// {"Message","RequestID"}. Paths are routed on their escaped form and unescaped per segment, so
+// endpoint IDs and ARNs with '/', '+' or spaces round-trip.
 package api
