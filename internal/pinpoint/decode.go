@@ -113,6 +113,20 @@ type pathElem struct {
 // names: their keys are shown as ["key"] in messages.
 var mapFields = []string{"Attributes", "Metrics", "UserAttributes", "BatchItem", "Events", "tags"}
 
+// isMapField reports whether the raw key names one of mapFields, as encoding/json matches names:
+// ignoring case.
+func isMapField(raw []byte) bool {
+	if bytes.IndexByte(raw, '\\') >= 0 {
+		raw = []byte(unquote(raw))
+	}
+	for _, f := range mapFields {
+		if bytes.EqualFold(raw, []byte(f)) {
+			return true
+		}
+	}
+	return false
+}
+
 // where renders the path as messages name fields: Item[0].User.UserAttributes["k"][1].
 func (w *textWalker) where() string {
 	if len(w.path) == 0 {
@@ -202,13 +216,8 @@ func (w *textWalker) object(depth int) bool {
 		w.i++
 		return true
 	}
-	inMap := false
-	if n := len(w.path); n > 0 && w.path[n-1].key != nil {
-		parent := unquote(w.path[n-1].key)
-		for _, f := range mapFields {
-			inMap = inMap || strings.EqualFold(parent, f)
-		}
-	}
+	n := len(w.path)
+	inMap := n > 0 && w.path[n-1].key != nil && isMapField(w.path[n-1].key)
 	for {
 		if !w.next('"') {
 			return false
