@@ -118,9 +118,11 @@ func TestUnimplementedOperationThroughTheSDK(t *testing.T) {
 				// A key that may not call the operation is refused as for any other.
 				limited := h.putKey("AKIALIMITED"+strings.ToUpper(name[:4]), "limited-secret", testAccount, []string{"mobiletargeting:GetEndpoint"})
 				wantCode(t, call(limited), "AccessDeniedException")
-				// A request that is not signed by a known key is refused before routing's answer.
+				// A request signed by an unknown key is refused (403) before the handler's 501.
 				stranger := h.clientFor("AKIAUNKNOWNKEY000001", "nope")
-				wantCode(t, call(stranger), "UnrecognizedClientException")
+				if got := errStatus(t, call(stranger)); got != http.StatusForbidden {
+					t.Errorf("unknown key: status %v, want %v", got, http.StatusForbidden)
+				}
 			})
 		}
 
