@@ -80,7 +80,10 @@ var labelNames = map[string]string{
 	"{resource-arn}":   "{arn}",
 }
 
-// notImplemented is the handler of an operation pinpointd does not serve.
+// notImplemented is the handler of an operation pinpointd does not serve. Its code,
+// NotImplementedException, is named as Pinpoint names its errors; its status, 501, is one no AWS
+// SDK retries (they retry 500, 502, 503 and 504), so a client fails at once with the name of the
+// operation instead of taking it for a missing resource.
 func notImplemented(op string) handlerFunc {
 	return func(*request) (int, any, error) {
 		return 0, nil, pinpoint.Errorf(pinpoint.CodeNotImplemented, "pinpointd does not implement %s", op)
