@@ -8,4 +8,10 @@
 // writeError turns an error into a response, so every error leaves with x-amzn-ErrorType and
 // {"Message","RequestID"}. Paths are routed on their escaped form and unescaped per segment, so
 // endpoint IDs and ARNs with '/', '+' or spaces round-trip.
+//
+// Before a body is read, the request's framing (FramingListener), path (no empty, "." or ".."
+// segment) and headers (Authenticator.Precheck) are checked, and the body reserves its length
+// in a budget shared by all bodies not yet authenticated; so a request that cannot
+// authenticate costs no memory for its body, and all such requests together cost at most the
+// budget.
 package api

@@ -20,6 +20,7 @@ var statusOf = map[string]int{
 	pinpoint.CodeTooManyRequests:     http.StatusTooManyRequests,
 	pinpoint.CodeInternal:            http.StatusInternalServerError,
 	pinpoint.CodeNotImplemented:      http.StatusNotImplemented,
+	pinpoint.CodeServiceUnavailable:  http.StatusServiceUnavailable,
 	pinpoint.CodeForbidden:           http.StatusForbidden,
 	pinpoint.CodeAccessDenied:        http.StatusForbidden,
 	pinpoint.CodeConflict:            http.StatusConflict,

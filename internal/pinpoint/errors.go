@@ -14,6 +14,7 @@ const (
 	CodeTooManyRequests     = "TooManyRequestsException"
 	CodeInternal            = "InternalServerErrorException"
 	CodeNotImplemented      = "NotImplementedException" // an operation of the API pinpointd does not serve
+	CodeServiceUnavailable  = "ServiceUnavailableException"
 	CodeForbidden           = "ForbiddenException"
 	CodeAccessDenied        = "AccessDeniedException"
 	CodeConflict            = "ConflictException"
