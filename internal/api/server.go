@@ -6,7 +6,6 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -115,7 +114,7 @@ func New(cfg Config) *Server {
 	if s.newID == nil {
 		s.newID = randomID
 	}
-	s.routes = s.routeTable()
+	s.routes = withFallback(s.routeTable())
 	return s
 }
 
@@ -530,58 +529,9 @@ func echoPath(p string) string {
 	return strconv.Quote(p)
 }
 
-// decode unmarshals a JSON body into v. An empty body decodes as {}. Malformed JSON or a value of
-// the wrong type is a BadRequestException that names the field.
-func decode(body []byte, v any) error {
-	if len(bytes.TrimSpace(body)) == 0 {
-		return nil
-	}
-	// NUL cannot be stored in a text column (PostgreSQL refuses it) and no Pinpoint field needs it.
-	if bytes.Contains(body, []byte(`\u0000`)) {
-		return pinpoint.BadRequest("Strings in the request must not contain NUL (\\u0000)")
-	}
-	// The two hottest bodies have a fast path for their common form (v is always a zero value,
-	// as it requires); whatever it declines, encoding/json decodes or reports.
-	switch v := v.(type) {
-	case *pinpoint.EndpointRequest:
-		if pinpoint.DecodeEndpointRequest(body, v) {
-			return nil
-		}
-	case *pinpoint.EndpointBatchRequest:
-		if pinpoint.DecodeEndpointBatchRequest(body, v) {
-			return nil
-		}
-	}
-	err := json.Unmarshal(body, v)
-	if err == nil {
-		return nil
-	}
-	var te *json.UnmarshalTypeError
-	if errors.As(err, &te) {
-		field := te.Field
-		if field == "" {
-			field = "the request body"
-		}
-		return pinpoint.BadRequest("Invalid value for %s: expected %s, got JSON %s", field, jsonType(te.Type.Kind().String()), te.Value)
-	}
-	var se *json.SyntaxError
-	if errors.As(err, &se) {
-		return pinpoint.BadRequest("Malformed JSON at byte %d: %v", se.Offset, se)
-	}
-	return pinpoint.BadRequest("Malformed JSON: %v", err)
-}
-
-func jsonType(kind string) string {
-	switch kind {
-	case "float64", "int64", "int":
-		return "number"
-	case "struct", "map", "ptr":
-		return "object"
-	case "slice":
-		return "array"
-	}
-	return kind
-}
+// decode decodes a JSON request body into v with pinpoint.Decode, which refuses, naming the field,
+// what no request may hold.
+func decode(body []byte, v any) error { return pinpoint.Decode(body, v) }
 
 // bufPool recycles response buffers.
 var bufPool = pool[*bytes.Buffer]{newFn: func() *bytes.Buffer { return new(bytes.Buffer) }}
