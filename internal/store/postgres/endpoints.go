@@ -61,7 +61,18 @@ func userNotFound(userID string) error {
 // writeTx queues, with the next read or with COMMIT. An update that keeps its user thus takes two
 // round trips, and a call writing several such endpoints three (their users are locked once the
 // endpoints are read).
+//
+// A call with one write joins a group of the process's concurrent single-endpoint calls, run as
+// one transaction (see grouper).
 func (s *Store) WriteEndpoints(ctx context.Context, account, appID string, writes []store.EndpointWrite, atomic bool) ([]store.WriteResult, error) {
+	if len(writes) == 1 {
+		return s.groups.write(ctx, account, appID, writes[0], atomic)
+	}
+	return s.writeEndpoints(ctx, account, appID, writes, atomic)
+}
+
+// writeEndpoints is WriteEndpoints in a transaction of its own.
+func (s *Store) writeEndpoints(ctx context.Context, account, appID string, writes []store.EndpointWrite, atomic bool) ([]store.WriteResult, error) {
 	ids := make([]string, len(writes))
 	for i, w := range writes {
 		ids[i] = w.ID

@@ -29,6 +29,8 @@ type Store struct {
 	log  *slog.Logger
 	// citus is set when the database has the citus extension: Ping then also asks every worker.
 	citus bool
+	// groups runs single-endpoint WriteEndpoints calls in groups (see grouper).
+	groups *grouper
 }
 
 var _ store.Store = (*Store)(nil)
@@ -60,6 +62,7 @@ func Open(ctx context.Context, dsn string, log *slog.Logger) (*Store, error) {
 		pool.Close()
 		return nil, s.fail("open", err)
 	}
+	s.groups = newGrouper(s)
 	return s, nil
 }
 
@@ -121,6 +124,7 @@ func (s *Store) Ping(ctx context.Context) error {
 // Close waits until every connection in use is released (so in-flight operations finish), then
 // closes the pool.
 func (s *Store) Close() error {
+	s.groups.close()
 	s.pool.Close()
 	return nil
 }

@@ -21,6 +21,7 @@ func concurrencyCases() []testCase {
 		{"ConcurrentCreateSameEndpoint", testConcurrentCreate},
 		{"ConcurrentUserAttributes", testConcurrentUserAttributes},
 		{"ConcurrentMovesBetweenUsers", testConcurrentMoves},
+		{"ConcurrentWritesSomeRefused", testConcurrentSomeRefused},
 	}
 }
 
@@ -255,5 +256,62 @@ func testConcurrentMoves(t *testing.T, s store.Store) {
 	}
 	if len(keys) != n {
 		t.Errorf("user attribute keys across u1 and u2: got %d %v, want %d (no lost update)", len(keys), keys, n)
+	}
+}
+
+// Concurrent single writes, some of which are refused (by their updater, or because the user they
+// join is full), leave the others written whole and the refused ones without a trace: a backend
+// that runs concurrent calls in one transaction (a SQLite group commit, a PostgreSQL group) must
+// keep one call's refusal from reaching another.
+func testConcurrentSomeRefused(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	newApp(t, s, acct1, appA)
+	var full []string
+	for i := range pinpoint.MaxEndpointsPerUser {
+		id := fmt.Sprintf("full%02d", i)
+		put(t, s, id, email(id+"@example.com", "full"), at(0))
+		full = append(full, id)
+	}
+	refuse := pinpoint.BadRequest("refused by the updater")
+	for round := range 3 {
+		id := func(i int) string { return fmt.Sprintf("r%d-%s", round, epID(i)) }
+		errs := parallel(writers, func(i int) error {
+			w := upd(id(i), email(id(i)+"@example.com", "own-"+id(i)), at(round))
+			switch i % 4 {
+			case 1:
+				w = upd(id(i), email(id(i)+"@example.com", "full"), at(round))
+			case 3:
+				w.Update = failing(refuse)
+			default:
+				w.Update = merge(id(i), pinpoint.EndpointRequest{
+					ChannelType: str("EMAIL"), Address: str(id(i) + "@example.com"),
+					User: &pinpoint.UserRequest{UserID: str("own-" + id(i)), UserAttributes: attrs("n", id(i))},
+				}, at(round))
+			}
+			_, err := write(ctx, s, acct1, appA, w)
+			return err
+		})
+		for i, err := range errs {
+			switch i % 4 {
+			case 1, 3:
+				if pinpoint.ErrorCode(err) != pinpoint.CodeBadRequest {
+					t.Errorf("round %d, writer %d: got %v, want a BadRequestException", round, i, err)
+				}
+				wantGone(t, s, id(i))
+				_, err := s.GetUserEndpoints(ctx, acct1, appA, "own-"+id(i))
+				wantErr(t, "GetUserEndpoints of a refused write's user", err, store.ErrUserNotFound)
+			default:
+				if err != nil {
+					t.Errorf("round %d, writer %d: got %v, want nil", round, i, err)
+					continue
+				}
+				e := get(t, s, id(i))
+				checkUserAttrs(t, e, attrs("n", id(i)))
+				checkStatus(t, e, pinpoint.StatusActive)
+			}
+		}
+	}
+	if got := ids(userEndpoints(t, s, "full")); !slices.Equal(got, full) {
+		t.Errorf("GetUserEndpoints(full): got %v, want %v", got, full)
 	}
 }
