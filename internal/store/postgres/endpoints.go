@@ -96,6 +96,9 @@ func (s *Store) writeEndpoints(ctx context.Context, account, appID string, write
 		if !app.found {
 			return appNotFound(appID)
 		}
+		if atomic {
+			wt.planJoins(&app.app, writes)
+		}
 		if err := wt.lockUsers(ctx); err != nil {
 			return err
 		}

@@ -46,13 +46,17 @@ type writeTx struct {
 	users map[string]string
 	// lockUsersNext is set when queueLockRows left the users of the endpoints to lockUsers.
 	lockUsersNext bool
+	// joins holds users that writes of the call will likely join (see planJoins), for lockUsers
+	// to lock, creating their rows, with the others.
+	joins []string
 	// current is the ID Endpoint read last: the endpoint ApplyWrite is writing.
 	current string
-	// members, when set, are the endpoints of membersUser other than current, read by LockUser;
-	// any write clears them.
-	members     []pinpoint.Member
-	membersUser string
-	hasMembers  bool
+	// oldUser holds, per endpoint ID read by Endpoint, the user its row named.
+	oldUser map[string]string
+	// members holds, by user ID, every endpoint of that user, read under the user's lock; an entry
+	// is dropped when a write of this transaction may change it (PutEndpoint of an endpoint that
+	// leaves or joins the user, Evict).
+	members map[string][]pinpoint.Member
 }
 
 // endpointRow is an endpoints row as the write path reads it.
@@ -79,7 +83,8 @@ func scanEndpointRow(found func(*endpointRow)) func(pgx.Row) error {
 }
 
 func newWriteTx(t *pipeTx, appID string, n int) *writeTx {
-	return &writeTx{t: t, appID: appID, existed: make(map[string]bool, n), users: make(map[string]string)}
+	return &writeTx{t: t, appID: appID, existed: make(map[string]bool, n), users: make(map[string]string),
+		oldUser: make(map[string]string, n), members: make(map[string][]pinpoint.Member)}
 }
 
 // maxUserLockTries bounds LockUser's loop; see there.
@@ -124,6 +129,10 @@ func (w *writeTx) queueLockRows(account string, ids []string) {
 
 // lockUsers locks, in user ID order, the rows of the users of the endpoints queueLockRows read, when
 // it did not already.
+//
+// The users of planJoins are locked with them (in one user ID order), their rows created first
+// when missing, and their endpoints read for UserMembers, so that writes creating endpoints with
+// users need no round trip of their own.
 func (w *writeTx) lockUsers(ctx context.Context) error {
 	if !w.lockUsersNext {
 		return nil
@@ -135,15 +144,52 @@ func (w *writeTx) lockUsers(ctx context.Context) error {
 			users = append(users, r.userID)
 		}
 	}
+	users = append(users, w.joins...)
 	if len(users) == 0 {
 		return nil
 	}
 	slices.Sort(users)
 	users = slices.Compact(users)
 	for _, u := range users {
+		joined := slices.Contains(w.joins, u)
+		if joined {
+			w.t.queue("INSERT INTO users (app_id, user_id) VALUES ($1, $2) ON CONFLICT DO NOTHING", w.appID, u)
+		}
 		w.t.queue("SELECT user_id, attrs FROM users WHERE app_id = $1 AND user_id = $2 FOR UPDATE", w.appID, u).Query(w.scanUsers)
+		if joined {
+			w.queueMembers(u)
+		}
 	}
+	w.joins = nil
 	return w.t.send(ctx)
+}
+
+// planJoins records, for lockUsers, the users that writes will join: for each write, the UserId
+// its updater gives the endpoint as queueLockRows read it, when that is another user than the
+// row's. It only predicts which rows to lock ahead; ApplyWrite decides, and locks what the
+// prediction missed as it goes. Only for calls that are atomic: a user row created for a write
+// that is then refused is rolled back with the whole call.
+func (w *writeTx) planJoins(app *pinpoint.App, writes []store.EndpointWrite) {
+	if !w.lockUsersNext {
+		return
+	}
+	for _, wr := range writes {
+		r := w.rows[wr.ID]
+		var old *pinpoint.Endpoint
+		oldUser := ""
+		if r != nil {
+			var err error
+			if old, err = store.DecodeEndpoint(r.doc, r.status, r.userID); err != nil {
+				continue
+			}
+			oldUser = r.userID
+		}
+		e, err := wr.Update(app, old, nil)
+		if err != nil || e.User.UserID == "" || e.User.UserID == oldUser {
+			continue
+		}
+		w.joins = append(w.joins, e.User.UserID)
+	}
 }
 
 func (w *writeTx) scanUsers(rows pgx.Rows) error {
@@ -161,17 +207,11 @@ func (w *writeTx) scanUsers(rows pgx.Rows) error {
 func (w *writeTx) forget() {
 	clear(w.rows)
 	clear(w.users)
-	w.wrote()
-}
-
-// wrote is called for every write queued: it may change the endpoints read ahead for UserMembers.
-func (w *writeTx) wrote() {
-	w.members, w.membersUser, w.hasMembers = nil, "", false
+	clear(w.members)
 }
 
 func (w *writeTx) Endpoint(ctx context.Context, id string) (*pinpoint.Endpoint, error) {
 	w.current = id
-	w.wrote()
 	r, ok := w.rows[id]
 	if ok {
 		delete(w.rows, id)
@@ -187,6 +227,7 @@ func (w *writeTx) Endpoint(ctx context.Context, id string) (*pinpoint.Endpoint, 
 		return nil, nil
 	}
 	w.existed[id] = true
+	w.oldUser[id] = r.userID
 	e, err := store.DecodeEndpoint(r.doc, r.status, r.userID)
 	return e, dbErr(err)
 }
@@ -210,17 +251,16 @@ func (w *writeTx) LockUser(ctx context.Context, userID string) (map[string][]str
 			ok = err == nil
 			return err
 		})
-		// The user's other endpoints, which ApplyWrite asks for next when the endpoint joins the
-		// user; read under the user's lock, so current until this transaction writes.
-		var members []pinpoint.Member
+		// The user's endpoints, which ApplyWrite asks for next when the endpoint joins the user;
+		// read under the user's lock, so current until this transaction changes them.
 		if w.current != "" {
-			w.queueMembers(userID, w.current, &members)
+			w.queueMembers(userID)
 		}
 		if err := w.t.send(ctx); err != nil {
 			return nil, err
 		}
-		if ok && w.current != "" {
-			w.members, w.membersUser, w.hasMembers = members, userID, true
+		if !ok {
+			delete(w.members, userID)
 		}
 	}
 	w.users[userID] = attrs
@@ -228,31 +268,36 @@ func (w *writeTx) LockUser(ctx context.Context, userID string) (map[string][]str
 	return m, dbErr(store.DecodeJSON(attrs, &m))
 }
 
-func (w *writeTx) queueMembers(userID, exceptID string, ms *[]pinpoint.Member) {
+// queueMembers queues the read of every endpoint of the user into members. The caller holds (or
+// queued before it the lock of) the user's row.
+func (w *writeTx) queueMembers(userID string) {
 	// "user_id <> ''" is endpoints_user's predicate, so that generic plans use the index (see
 	// DeactivateAddress).
 	w.t.queue(`SELECT id, channel_type, effective_date FROM endpoints
-		WHERE app_id = $1 AND user_id = $2 AND user_id <> '' AND id <> $3`, w.appID, userID, exceptID).Query(func(rows pgx.Rows) error {
+		WHERE app_id = $1 AND user_id = $2 AND user_id <> ''`, w.appID, userID).Query(func(rows pgx.Rows) error {
+		ms := []pinpoint.Member{}
 		for rows.Next() {
 			var m pinpoint.Member
 			if err := rows.Scan(&m.ID, &m.ChannelType, &m.EffectiveDate); err != nil {
 				return err
 			}
-			*ms = append(*ms, m)
+			ms = append(ms, m)
 		}
+		w.members[userID] = ms
 		return rows.Err()
 	})
 }
 
 func (w *writeTx) UserMembers(ctx context.Context, userID, exceptID string) ([]pinpoint.Member, error) {
-	if w.hasMembers && w.membersUser == userID && w.current == exceptID {
-		ms := w.members
-		w.wrote()
-		return ms, nil
+	ms, ok := w.members[userID]
+	if !ok {
+		w.queueMembers(userID)
+		if err := w.t.send(ctx); err != nil {
+			return nil, err
+		}
+		ms = w.members[userID]
 	}
-	var ms []pinpoint.Member
-	w.queueMembers(userID, exceptID, &ms)
-	return ms, w.t.send(ctx)
+	return slices.DeleteFunc(slices.Clone(ms), func(m pinpoint.Member) bool { return m.ID == exceptID }), nil
 }
 
 func (w *writeTx) PutUser(ctx context.Context, userID string, attrs map[string][]string) error {
@@ -260,7 +305,6 @@ func (w *writeTx) PutUser(ctx context.Context, userID string, attrs map[string][
 	if err != nil {
 		return dbErr(err)
 	}
-	w.wrote()
 	w.t.queue("UPDATE users SET attrs = $3 WHERE app_id = $1 AND user_id = $2", w.appID, userID, s)
 	if _, ok := w.users[userID]; ok {
 		w.users[userID] = s
@@ -271,7 +315,6 @@ func (w *writeTx) PutUser(ctx context.Context, userID string, attrs map[string][
 // DropUserIfUnused deletes the user's row unless an endpoint names it. The caller holds the row's
 // lock (LockUser), so no endpoint can join the user between the check and the delete.
 func (w *writeTx) DropUserIfUnused(ctx context.Context, userID string) error {
-	w.wrote()
 	delete(w.users, userID)
 	w.t.queue(`DELETE FROM users WHERE app_id = $1 AND user_id = $2
 		AND NOT EXISTS (SELECT 1 FROM endpoints WHERE app_id = $1 AND user_id = $2 AND user_id <> '')`, w.appID, userID)
@@ -279,7 +322,7 @@ func (w *writeTx) DropUserIfUnused(ctx context.Context, userID string) error {
 }
 
 func (w *writeTx) Evict(ctx context.Context, id string) error {
-	w.wrote()
+	clear(w.members) // the evicted endpoint leaves a user
 	delete(w.rows, id)
 	w.t.queue("UPDATE endpoints SET status = $3, user_id = '' WHERE app_id = $1 AND id = $2",
 		w.appID, id, pinpoint.StatusInactive)
@@ -287,7 +330,6 @@ func (w *writeTx) Evict(ctx context.Context, id string) error {
 }
 
 func (w *writeTx) DeactivateAddress(ctx context.Context, address, exceptID string) error {
-	w.wrote()
 	for id, r := range w.rows {
 		if r != nil && r.address == address {
 			delete(w.rows, id)
@@ -307,8 +349,11 @@ func (w *writeTx) PutEndpoint(ctx context.Context, e *pinpoint.Endpoint) error {
 	if !read {
 		return dbErr(fmt.Errorf("postgres: endpoint %q written without being read", e.ID))
 	}
-	w.wrote()
 	delete(w.rows, e.ID)
+	// The endpoint may leave one user and join another.
+	delete(w.members, e.User.UserID)
+	delete(w.members, w.oldUser[e.ID])
+	w.oldUser[e.ID] = e.User.UserID
 	q := `INSERT INTO endpoints (app_id, id, address, channel_type, status, user_id, effective_date, doc)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`
 	if existed {
@@ -342,7 +387,6 @@ func (w *writeTx) PutEvents(ctx context.Context, endpointID string, events []sto
 		}
 	}
 	q.WriteString(" ON CONFLICT DO NOTHING")
-	w.wrote()
 	w.t.queue(q.String(), args...)
 	w.t.queue(`UPDATE endpoints SET last_event_at = GREATEST(COALESCE(last_event_at, $3), $3)
 		WHERE app_id = $1 AND id = $2`, w.appID, endpointID, last)
