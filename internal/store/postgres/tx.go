@@ -164,28 +164,22 @@ func (w *writeTx) lockUsers(ctx context.Context) error {
 	return w.t.send(ctx)
 }
 
-// planJoins records, for lockUsers, the users that writes will join: for each write, the UserId
-// its updater gives the endpoint as queueLockRows read it, when that is another user than the
-// row's. It only predicts which rows to lock ahead; ApplyWrite decides, and locks what the
-// prediction missed as it goes. Only for calls that are atomic: a user row created for a write
-// that is then refused is rolled back with the whole call.
+// planJoins records, for lockUsers, the users that writes creating endpoints will join: the
+// UserId each such write's updater gives the new endpoint. It only predicts which rows to lock
+// ahead; ApplyWrite decides, and locks what the prediction missed as it goes (an existing
+// endpoint that changes its user, which is rare, is left to it: predicting it would cost every
+// update a merge more). Only for calls that are atomic: a user row created for a write that is
+// then refused is rolled back with the whole call.
 func (w *writeTx) planJoins(app *pinpoint.App, writes []store.EndpointWrite) {
 	if !w.lockUsersNext {
 		return
 	}
 	for _, wr := range writes {
-		r := w.rows[wr.ID]
-		var old *pinpoint.Endpoint
-		oldUser := ""
-		if r != nil {
-			var err error
-			if old, err = store.DecodeEndpoint(r.doc, r.status, r.userID); err != nil {
-				continue
-			}
-			oldUser = r.userID
+		if w.rows[wr.ID] != nil {
+			continue
 		}
-		e, err := wr.Update(app, old, nil)
-		if err != nil || e.User.UserID == "" || e.User.UserID == oldUser {
+		e, err := wr.Update(app, nil, nil)
+		if err != nil || e.User.UserID == "" {
 			continue
 		}
 		w.joins = append(w.joins, e.User.UserID)
