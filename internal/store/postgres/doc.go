@@ -36,6 +36,19 @@
 // deadlocking. Locks that depend on the merge (a user joined, an endpoint evicted or deactivated)
 // are taken as the writes go.
 //
+// # Groups
+//
+// Most of a write's cost is per transaction and per round trip, not per row. WriteEndpoints
+// calls with one write (UpdateEndpoint, PutEvents for one endpoint) that arrive while others are
+// in flight are therefore run together: two writer goroutines per Store take what has queued (up
+// to 128 calls), split it into groups of one app in which no endpoint appears twice, and run each
+// group as one atomic batch under the locking rules above. A call is answered after its group's
+// COMMIT, and waits for it even when its context ends meanwhile, since only then is it known
+// whether its write committed. A group the database asks to retry is retried whole; a group in
+// which one write is refused (its updater, a domain rule) or that fails in the database for
+// another reason (but unavailability) is rolled back, and each of its calls runs alone, so that
+// one call's refusal never reaches another (conformance case ConcurrentWritesSomeRefused).
+//
 // # Round trips
 //
 // Transactions that write endpoints run on a pipeTx: BEGIN is sent with the first reads, and
@@ -44,7 +57,9 @@
 // included). The rows WriteEndpoints locks up front are kept, and a read of one answered from
 // them while no statement of the transaction may have changed it. UpdateEndpoint of an existing
 // endpoint that keeps its user thus takes two round trips (BEGIN, the app, the endpoint and its
-// user; the UPDATE and COMMIT) and a batch of such updates three. Endpoint documents are stored in
+// user; the UPDATE and COMMIT) and a batch (or a group) of such updates three; the users that a
+// batch's new endpoints join are locked (created if needed) with the others, in user ID order,
+// and their endpoints read in the same round trip. Endpoint documents are stored in
 // store.EncodeEndpointBinary's format (migration 2; older JSON documents stay readable).
 //
 // Every statement the write path repeats selects rows by a whole key, or repeats a partial
