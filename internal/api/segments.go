@@ -84,13 +84,15 @@ func (s *Server) checkDefinition(r *request, selfID string, dims, groups json.Ra
 			return err
 		}
 	}
-	_, err = s.compile(r, def, selfID)
+	_, _, err = s.compile(r, def, selfID)
 	return err
 }
 
 // compile compiles def at the server's current time, resolving source segments through the store.
 // When selfID is not "", def stands for that segment's latest version (an update being checked).
-func (s *Server) compile(r *request, def *pinpoint.SegmentDefinition, selfID string) (*pinpoint.Matcher, error) {
+// users reports whether def or a source it resolved has UserAttributes criteria, that is whether
+// the matcher needs the endpoints' user attributes.
+func (s *Server) compile(r *request, def *pinpoint.SegmentDefinition, selfID string) (m *pinpoint.Matcher, users bool, err error) {
 	resolve := func(id string, version int) (*pinpoint.SegmentDefinition, error) {
 		if selfID != "" && id == selfID && version == 0 {
 			return def, nil
@@ -105,13 +107,42 @@ func (s *Server) compile(r *request, def *pinpoint.SegmentDefinition, selfID str
 		if seg.Type == pinpoint.SegmentTypeImport {
 			return nil, pinpoint.BadRequest("SegmentGroups: source segment %q is an IMPORT segment; pinpointd does not evaluate imported segments yet", id)
 		}
+		users = users || usesUserAttributes(seg.Dimensions, seg.SegmentGroups)
 		return pinpoint.ParseSegmentDefinition(seg.Dimensions, seg.SegmentGroups)
 	}
-	m, err := pinpoint.CompileSegment(def, resolve, s.now())
+	m, err = pinpoint.CompileSegment(def, resolve, s.now())
 	if errors.Is(err, pinpoint.ErrSourceNotFound) && pinpoint.ErrorCode(err) == "" {
-		return nil, pinpoint.BadRequest("SegmentGroups: SourceSegments: a source segment does not exist (%v)", err)
+		return nil, false, pinpoint.BadRequest("SegmentGroups: SourceSegments: a source segment does not exist (%v)", err)
 	}
-	return m, err
+	return m, users, err
+}
+
+// usesUserAttributes reports whether a stored definition has UserAttributes criteria. It reads
+// only the members that can hold them; a definition it cannot read counts as having them.
+func usesUserAttributes(dims, groups json.RawMessage) bool {
+	type dimensions struct {
+		UserAttributes map[string]json.RawMessage
+	}
+	if len(dims) > 0 {
+		var d dimensions
+		return json.Unmarshal(dims, &d) != nil || len(d.UserAttributes) > 0
+	}
+	if len(groups) > 0 {
+		var g struct {
+			Groups []struct{ Dimensions []dimensions }
+		}
+		if json.Unmarshal(groups, &g) != nil {
+			return true
+		}
+		for _, grp := range g.Groups {
+			for _, d := range grp.Dimensions {
+				if len(d.UserAttributes) > 0 {
+					return true
+				}
+			}
+		}
+	}
+	return false
 }
 
 func (s *Server) createSegment(r *request) (int, any, error) {
@@ -301,39 +332,40 @@ type SegmentEndpoints struct {
 }
 
 // matcher loads the segment version the request names (query parameter version; default the
-// latest) and compiles it at the server's current time.
-func (s *Server) matcher(r *request) (*pinpoint.Matcher, pinpoint.Segment, error) {
+// latest) and compiles it at the server's current time; users reports whether it needs the
+// endpoints' user attributes.
+func (s *Server) matcher(r *request) (m *pinpoint.Matcher, seg pinpoint.Segment, users bool, err error) {
 	version := 0
 	if v := r.http.URL.Query().Get("version"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 1 {
-			return nil, pinpoint.Segment{}, pinpoint.BadRequest("version %q must be a whole number from 1", v)
+			return nil, seg, false, pinpoint.BadRequest("version %q must be a whole number from 1", v)
 		}
 		version = n
 	}
-	seg, err := s.store.GetSegment(r.ctx, r.principal.Account, r.labels["app"], r.labels["segment"], version)
+	seg, err = s.store.GetSegment(r.ctx, r.principal.Account, r.labels["app"], r.labels["segment"], version)
 	if errors.Is(err, store.ErrSegmentNotFound) && version != 0 {
-		return nil, seg, pinpoint.Errorf(pinpoint.CodeNotFound, "Resource not found: version %d of segment '%s'", version, r.labels["segment"])
+		return nil, seg, false, pinpoint.Errorf(pinpoint.CodeNotFound, "Resource not found: version %d of segment '%s'", version, r.labels["segment"])
 	}
 	if err != nil {
-		return nil, seg, err
+		return nil, seg, false, err
 	}
 	if seg.Type == pinpoint.SegmentTypeImport {
-		return nil, seg, pinpoint.BadRequest("Segment %q is an IMPORT segment; pinpointd does not evaluate imported segments yet", seg.ID)
+		return nil, seg, false, pinpoint.BadRequest("Segment %q is an IMPORT segment; pinpointd does not evaluate imported segments yet", seg.ID)
 	}
 	def, err := pinpoint.ParseSegmentDefinition(seg.Dimensions, seg.SegmentGroups)
 	if err != nil {
-		return nil, seg, err
+		return nil, seg, false, err
 	}
-	m, err := s.compile(r, def, "")
-	return m, seg, err
+	m, users, err = s.compile(r, def, "")
+	return m, seg, users || usesUserAttributes(seg.Dimensions, seg.SegmentGroups), err
 }
 
 // scanMatches calls fn with each endpoint of the app after `after` that m selects, in ID order,
 // until fn returns false or the endpoints run out. Pages are read by one goroutine while this
 // one evaluates the previous page; each page reflects every write acknowledged before it was
 // read, so the result reflects every write acknowledged before the call.
-func (s *Server) scanMatches(r *request, m *pinpoint.Matcher, after string, fn func(*store.ScannedEndpoint) bool) error {
+func (s *Server) scanMatches(r *request, m *pinpoint.Matcher, after string, userAttrs bool, fn func(*store.ScannedEndpoint) bool) error {
 	ctx, cancel := context.WithCancel(r.ctx)
 	defer cancel()
 	type page struct {
@@ -344,7 +376,7 @@ func (s *Server) scanMatches(r *request, m *pinpoint.Matcher, after string, fn f
 	go func() {
 		defer close(pages)
 		for {
-			eps, err := s.store.ScanEndpoints(ctx, r.principal.Account, r.labels["app"], after, scanPageSize)
+			eps, err := s.store.ScanEndpoints(ctx, r.principal.Account, r.labels["app"], after, scanPageSize, userAttrs)
 			select {
 			case pages <- page{eps, err}:
 			case <-ctx.Done():
@@ -377,27 +409,27 @@ func (s *Server) scanMatches(r *request, m *pinpoint.Matcher, after string, fn f
 // themselves); two different IDs of one segment sharing a hash, which at a million users has
 // odds of about 3 in 100 million, would count as one.
 func (s *Server) getSegmentSize(r *request) (int, any, error) {
-	m, seg, err := s.matcher(r)
+	m, seg, users, err := s.matcher(r)
 	if err != nil {
 		return 0, nil, err
 	}
 	seed := maphash.MakeSeed()
-	var users []uint64
+	var userHashes []uint64
 	endpoints := 0
-	err = s.scanMatches(r, m, "", func(se *store.ScannedEndpoint) bool {
+	err = s.scanMatches(r, m, "", users, func(se *store.ScannedEndpoint) bool {
 		endpoints++
 		if u := se.Endpoint.User.UserID; u != "" {
-			users = append(users, maphash.String(seed, u))
+			userHashes = append(userHashes, maphash.String(seed, u))
 		}
 		return true
 	})
 	if err != nil {
 		return 0, nil, err
 	}
-	slices.Sort(users)
+	slices.Sort(userHashes)
 	return http.StatusOK, SegmentSize{
 		ApplicationID: seg.AppID, SegmentID: seg.ID, Version: seg.Version,
-		Endpoints: endpoints, Users: len(slices.Compact(users)),
+		Endpoints: endpoints, Users: len(slices.Compact(userHashes)),
 	}, nil
 }
 
@@ -417,13 +449,14 @@ func (s *Server) getSegmentEndpoints(r *request) (int, any, error) {
 		}
 		after = string(b)
 	}
-	m, _, err := s.matcher(r)
+	m, _, _, err := s.matcher(r)
 	if err != nil {
 		return 0, nil, err
 	}
 	out := SegmentEndpoints{Item: []pinpoint.Endpoint{}}
 	more := false
-	err = s.scanMatches(r, m, after, func(se *store.ScannedEndpoint) bool {
+	// The answer holds whole endpoints, user attributes included.
+	err = s.scanMatches(r, m, after, true, func(se *store.ScannedEndpoint) bool {
 		if len(out.Item) == size {
 			more = true // one more match exists: there is a next page
 			return false

@@ -57,7 +57,7 @@ type WriteResult struct {
 
 // ScannedEndpoint is an endpoint as ScanEndpoints reads it.
 type ScannedEndpoint struct {
-	Endpoint pinpoint.Endpoint // with its user's attributes in User.UserAttributes
+	Endpoint pinpoint.Endpoint // with its user's attributes in User.UserAttributes, if asked for
 	// LastEventAt is the time of the endpoint's latest recorded event; zero when it has none.
 	LastEventAt time.Time
 }
@@ -150,12 +150,13 @@ type Store interface {
 	ListSegmentVersions(ctx context.Context, account, appID, id string, afterVersion, limit int) ([]pinpoint.Segment, error)
 
 	// ScanEndpoints returns at most limit endpoints of the app with IDs greater than after, in ID
-	// order, each with its user's attributes and the time of its latest event. Paging through an
-	// app with the last ID of each page as the next after visits every endpoint that exists
-	// throughout the scan exactly once; each page reflects every write acknowledged before it was
-	// read. ID order is byte order on SQLite and the database's collation on PostgreSQL (byte
-	// order with the C and C.UTF-8 collations); either way it is stable from page to page.
-	ScanEndpoints(ctx context.Context, account, appID, after string, limit int) ([]ScannedEndpoint, error)
+	// order, each with the time of its latest event and, when userAttrs is true, its user's
+	// attributes (false leaves User.UserAttributes nil and saves a lookup per endpoint). Paging
+	// through an app with the last ID of each page as the next after visits every endpoint that
+	// exists throughout the scan exactly once; each page reflects every write acknowledged before
+	// it was read. ID order is byte order on SQLite and the database's collation on PostgreSQL
+	// (byte order with the C and C.UTF-8 collations); either way it is stable from page to page.
+	ScanEndpoints(ctx context.Context, account, appID, after string, limit int, userAttrs bool) ([]ScannedEndpoint, error)
 
 	// PutKey stores a new access key. ErrExists if the ID is taken.
 	PutKey(ctx context.Context, k Key) error

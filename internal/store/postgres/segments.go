@@ -269,40 +269,61 @@ func (s *Store) DeleteSegment(ctx context.Context, account, appID, id string) (p
 	return out, nil
 }
 
+// scanSelect and scanSelectNoUsers read a page of an app's endpoints, with and without their
+// users' attributes.
+const (
+	scanSelect = `SELECT e.doc, e.status, e.user_id, e.last_event_at, u.attrs FROM endpoints e
+		LEFT JOIN users u ON u.app_id = e.app_id AND u.user_id = e.user_id AND e.user_id <> ''
+		WHERE e.app_id = $1 AND e.id > $2 ORDER BY e.id LIMIT $3`
+	scanSelectNoUsers = `SELECT e.doc, e.status, e.user_id, e.last_event_at, NULL::text FROM endpoints e
+		WHERE e.app_id = $1 AND e.id > $2 ORDER BY e.id LIMIT $3`
+)
+
 // ScanEndpoints reads one page in one statement, which sees every transaction committed before
 // it started. The order is the primary key's, that is the database's collation of id.
-func (s *Store) ScanEndpoints(ctx context.Context, account, appID, after string, limit int) ([]store.ScannedEndpoint, error) {
+func (s *Store) ScanEndpoints(ctx context.Context, account, appID, after string, limit int, userAttrs bool) ([]store.ScannedEndpoint, error) {
 	if _, err := s.GetApp(ctx, account, appID); err != nil {
 		return nil, err
 	}
 	var out []store.ScannedEndpoint
 	err := s.run(ctx, "scan endpoints", func(ctx context.Context) error {
-		rows, err := s.pool.Query(ctx, `SELECT e.doc, e.status, e.user_id, u.attrs, e.last_event_at
-			FROM endpoints e
-			LEFT JOIN users u ON u.app_id = e.app_id AND u.user_id = e.user_id AND e.user_id <> ''
-			WHERE e.app_id = $1 AND e.id > $2 ORDER BY e.id LIMIT $3`, appID, after, limit)
+		q := scanSelectNoUsers
+		if userAttrs {
+			q = scanSelect
+		}
+		rows, err := s.pool.Query(ctx, q, appID, after, limit)
 		if err != nil {
 			return dbErr(err)
 		}
 		defer rows.Close()
-		out = make([]store.ScannedEndpoint, 0, min(limit, 1024))
+		out = make([]store.ScannedEndpoint, 0, min(limit, 4096))
+		var slab store.Slab
 		for rows.Next() {
 			var doc []byte
 			var status, userID string
 			var attrs *string
 			var last *time.Time
-			if err := rows.Scan(&doc, &status, &userID, &attrs, &last); err != nil {
+			if err := rows.Scan(&doc, &status, &userID, &last, &attrs); err != nil {
 				return dbErr(err)
 			}
-			e, err := decodeEndpoint(doc, status, userID, attrs)
-			if err != nil {
+			// pgx copies a bytea into a new slice: the document is this reader's to share.
+			out = append(out, store.ScannedEndpoint{})
+			se := &out[len(out)-1]
+			e := &se.Endpoint
+			if err := store.DecodeEndpointInto(e, doc, status, userID, &slab); err != nil {
 				return dbErr(err)
 			}
-			se := store.ScannedEndpoint{Endpoint: *e}
+			if userID != "" {
+				e.User.UserAttributes = nil
+				if attrs != nil {
+					if err := store.DecodeJSON(*attrs, &e.User.UserAttributes); err != nil {
+						return dbErr(err)
+					}
+				}
+			}
 			if last != nil {
 				se.LastEventAt = last.UTC()
 			}
-			out = append(out, se)
 		}
 		return dbErr(rows.Err())
 	})

@@ -208,46 +208,65 @@ func (s *Store) DeleteSegment(ctx context.Context, account, appID, id string) (p
 	return out, err
 }
 
-// scanSelect reads a page of an app's endpoints for ScanEndpoints.
-const scanSelect = "SELECT e.doc, e.status, e.user_id, COALESCE(u.attrs, ''), COALESCE(e.last_event_at, '') FROM endpoints e " +
-	userJoin + "WHERE e.app_id = ? AND e.id > ? ORDER BY e.id LIMIT ?"
+// scanSelect and scanSelectNoUsers read a page of an app's endpoints for ScanEndpoints, with and
+// without their users' attributes.
+const (
+	scanSelect = "SELECT e.doc, e.status, e.user_id, e.last_event_at, u.attrs FROM endpoints e " +
+		userJoin + "WHERE e.app_id = ? AND e.id > ? ORDER BY e.id LIMIT ?"
+	scanSelectNoUsers = "SELECT e.doc, e.status, e.user_id, e.last_event_at FROM endpoints e WHERE e.app_id = ? AND e.id > ? ORDER BY e.id LIMIT ?"
+)
 
 // ScanEndpoints implements store.Store. Each page is one statement on a reader connection: it
 // sees the database as of the last commit before it started.
-func (s *Store) ScanEndpoints(ctx context.Context, account, appID, after string, limit int) ([]store.ScannedEndpoint, error) {
+//
+// It reads the driver's values directly: modernc.org/sqlite returns each BLOB in a new slice
+// (conn.columnBlob copies it out of SQLite), so the document belongs to this reader, and the
+// endpoint decoded from it shares its memory instead of copying it once more.
+func (s *Store) ScanEndpoints(ctx context.Context, account, appID, after string, limit int, userAttrs bool) ([]store.ScannedEndpoint, error) {
 	if _, err := getApp(ctx, s.reader, account, appID); err != nil {
 		return nil, err
 	}
-	rows, err := s.reader.QueryContext(ctx, scanSelect, appID, after, limit)
+	q := scanSelectNoUsers
+	if userAttrs {
+		q = scanSelect
+	}
+	it, err := s.reader.QueryContext(ctx, q, appID, after, limit)
 	if err != nil {
 		return nil, wrap("scan endpoints", err)
 	}
-	defer rows.Close()
-	out := make([]store.ScannedEndpoint, 0, min(limit, 1024))
-	for rows.Next() {
-		var doc []byte
-		var status, userID, attrs, last string
-		if err := rows.Scan(&doc, &status, &userID, &attrs, &last); err != nil {
+	defer it.Close()
+	r := it.(*pooledRows).rows
+	out := make([]store.ScannedEndpoint, 0, min(limit, 4096))
+	var slab store.Slab
+	for r.Next() {
+		doc, ok := r.dest[0].([]byte)
+		status, ok1 := r.dest[1].(string)
+		userID, ok2 := r.dest[2].(string)
+		if !ok || !ok1 || !ok2 {
+			return nil, fmt.Errorf("sqlite: scan endpoints: unexpected column types %T, %T, %T", r.dest[0], r.dest[1], r.dest[2])
+		}
+		out = append(out, store.ScannedEndpoint{})
+		se := &out[len(out)-1]
+		if err := store.DecodeEndpointInto(&se.Endpoint, doc, status, userID, &slab); err != nil {
 			return nil, wrap("scan endpoints", err)
 		}
-		e, err := store.DecodeEndpoint(doc, status, userID)
-		if err != nil {
-			return nil, wrap("scan endpoints", err)
-		}
-		if userID != "" {
-			e.User.UserAttributes = nil
-			if err := store.DecodeJSON(attrs, &e.User.UserAttributes); err != nil {
+		if last, ok := r.dest[3].(string); ok && last != "" {
+			var err error
+			if se.LastEventAt, err = time.Parse(time.RFC3339Nano, last); err != nil {
 				return nil, wrap("scan endpoints", err)
 			}
-			if len(e.User.UserAttributes) == 0 {
-				e.User.UserAttributes = nil
+		}
+		if userAttrs && userID != "" {
+			se.Endpoint.User.UserAttributes = nil
+			if attrs, ok := r.dest[4].(string); ok {
+				if err := store.DecodeJSON(attrs, &se.Endpoint.User.UserAttributes); err != nil {
+					return nil, wrap("scan endpoints", err)
+				}
+			}
+			if len(se.Endpoint.User.UserAttributes) == 0 {
+				se.Endpoint.User.UserAttributes = nil
 			}
 		}
-		se := store.ScannedEndpoint{Endpoint: *e}
-		if last != "" {
-			se.LastEventAt, _ = time.Parse(time.RFC3339Nano, last)
-		}
-		out = append(out, se)
 	}
-	return out, wrap("scan endpoints", rows.Err())
+	return out, wrap("scan endpoints", r.Err())
 }

@@ -436,12 +436,12 @@ func testSegmentImport(t *testing.T, s store.Store) {
 	checkSegment(t, "GetSegment(IMPORT)", getSegment(t, s, seg1, 0), seg)
 }
 
-func scanAll(t *testing.T, s store.Store, account, appID string, limit int) []store.ScannedEndpoint {
+func scanAll(t *testing.T, s store.Store, account, appID string, limit int, userAttrs bool) []store.ScannedEndpoint {
 	t.Helper()
 	var out []store.ScannedEndpoint
 	after := ""
 	for {
-		page, err := s.ScanEndpoints(t.Context(), account, appID, after, limit)
+		page, err := s.ScanEndpoints(t.Context(), account, appID, after, limit, userAttrs)
 		if err != nil {
 			t.Fatalf("ScanEndpoints(after %q): got %v, want nil", after, err)
 		}
@@ -460,7 +460,7 @@ func testScanEndpoints(t *testing.T, s store.Store) {
 	ctx := t.Context()
 	newApp(t, s, acct1, appA)
 	newApp(t, s, acct1, appB)
-	if got := scanAll(t, s, acct1, appA, 2); len(got) != 0 {
+	if got := scanAll(t, s, acct1, appA, 2, true); len(got) != 0 {
 		t.Errorf("ScanEndpoints of an empty app: got %d endpoints", len(got))
 	}
 	// IDs sort alike in byte order and in any collation.
@@ -480,27 +480,33 @@ func testScanEndpoints(t *testing.T, s store.Store) {
 	}
 
 	for _, limit := range []int{1, 2, 5, 100} {
-		got := scanAll(t, s, acct1, appA, limit)
-		if g, w := scannedIDs(got), []string{"ep-a", "ep-b", "ep-c", "ep-d", "ep-e"}; !reflect.DeepEqual(g, w) {
-			t.Fatalf("ScanEndpoints(pages of %d): got %v, want %v", limit, g, w)
-		}
-		for _, se := range got {
-			checkEndpoint(t, "ScanEndpoints: endpoint "+se.Endpoint.ID, se.Endpoint, get(t, s, se.Endpoint.ID))
-			want := time.Time{} // no event
-			if se.Endpoint.ID == "ep-b" {
-				want = at(9) // the latest of its events, not the last recorded
+		for _, userAttrs := range []bool{true, false} {
+			got := scanAll(t, s, acct1, appA, limit, userAttrs)
+			if g, w := scannedIDs(got), []string{"ep-a", "ep-b", "ep-c", "ep-d", "ep-e"}; !reflect.DeepEqual(g, w) {
+				t.Fatalf("ScanEndpoints(pages of %d): got %v, want %v", limit, g, w)
 			}
-			if !se.LastEventAt.Equal(want) {
-				t.Errorf("ScanEndpoints: endpoint %s LastEventAt: got %v, want %v", se.Endpoint.ID, se.LastEventAt, want)
+			for _, se := range got {
+				want := get(t, s, se.Endpoint.ID)
+				if !userAttrs {
+					want.User.UserAttributes = nil
+				}
+				checkEndpoint(t, fmt.Sprintf("ScanEndpoints(userAttrs %v): endpoint %s", userAttrs, se.Endpoint.ID), se.Endpoint, want)
+				wantLast := time.Time{} // no event
+				if se.Endpoint.ID == "ep-b" {
+					wantLast = at(9) // the latest of its events, not the last recorded
+				}
+				if !se.LastEventAt.Equal(wantLast) {
+					t.Errorf("ScanEndpoints: endpoint %s LastEventAt: got %v, want %v", se.Endpoint.ID, se.LastEventAt, wantLast)
+				}
 			}
 		}
 	}
-	if got := scanAll(t, s, acct1, appA, 100); len(got) == 5 {
+	if got := scanAll(t, s, acct1, appA, 100, true); len(got) == 5 {
 		checkUserAttrs(t, got[4].Endpoint, map[string][]string{"tier": {"ep-e"}}) // ep-e has a user
 	}
-	_, err := s.ScanEndpoints(ctx, acct2, appA, "", 10)
+	_, err := s.ScanEndpoints(ctx, acct2, appA, "", 10, true)
 	wantErr(t, "ScanEndpoints(another account)", err, store.ErrAppNotFound)
-	page, err := s.ScanEndpoints(ctx, acct1, appA, "ep-c", 10)
+	page, err := s.ScanEndpoints(ctx, acct1, appA, "ep-c", 10, true)
 	if err != nil || !reflect.DeepEqual(scannedIDs(page), []string{"ep-d", "ep-e"}) {
 		t.Errorf("ScanEndpoints(after ep-c): got %v, %v; want [ep-d ep-e]", scannedIDs(page), err)
 	}
@@ -514,7 +520,7 @@ func testScanSeesWrites(t *testing.T, s store.Store) {
 	for _, id := range []string{"ep-1", "ep-2", "ep-3", "ep-4"} {
 		put(t, s, id, email(id+"@example.com", ""), at(0))
 	}
-	page, err := s.ScanEndpoints(ctx, acct1, appA, "", 2)
+	page, err := s.ScanEndpoints(ctx, acct1, appA, "", 2, true)
 	if err != nil || !reflect.DeepEqual(scannedIDs(page), []string{"ep-1", "ep-2"}) {
 		t.Fatalf("ScanEndpoints(first page): got %v, %v", scannedIDs(page), err)
 	}
@@ -523,7 +529,7 @@ func testScanSeesWrites(t *testing.T, s store.Store) {
 	}
 	put(t, s, "ep-4", pinpoint.EndpointRequest{Attributes: map[string][]string{"seen": {"yes"}}}, at(1))
 	put(t, s, "ep-5", email("ep-5@example.com", ""), at(1))
-	page, err = s.ScanEndpoints(ctx, acct1, appA, "ep-2", 2)
+	page, err = s.ScanEndpoints(ctx, acct1, appA, "ep-2", 2, false)
 	if err != nil || !reflect.DeepEqual(scannedIDs(page), []string{"ep-4", "ep-5"}) {
 		t.Fatalf("ScanEndpoints(second page): got %v, %v; want [ep-4 ep-5]", scannedIDs(page), err)
 	}
