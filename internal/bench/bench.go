@@ -47,6 +47,7 @@ type benchOptions struct {
 	app         string
 	durability  bool
 	cpuProfile  string
+	noPopulate  bool
 }
 
 // benchResult is one operation's measurement; with --json it is printed as one JSON object.
@@ -93,6 +94,7 @@ func Main(ctx context.Context, args []string, env func(string) string, stdout, s
 	fs.StringVar(&o.app, "app", "", "application ID to use (default: create one)")
 	fs.BoolVar(&o.durability, "verify-durability", false, "kill -9 the server during a write load, restart it, and check every acknowledged write")
 	fs.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of the client (not the server) to this file")
+	fs.BoolVar(&o.noPopulate, "no-populate", false, "segment-size: --app already holds the --endpoints endpoints of an earlier run; do not write them again")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}

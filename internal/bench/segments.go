@@ -46,15 +46,21 @@ func (c *benchClient) segmentBatchBody(start, n int) []byte {
 	return b.Bytes()
 }
 
-// runSegmentSize populates --endpoints endpoints, creates benchSegment and asks its size, one
+// runSegmentSize populates --endpoints endpoints (unless --no-populate), creates benchSegment and asks its size, one
 // request at a time, for --duration or --requests requests. EndpointsPerSec is endpoints examined
 // per second (the app's endpoints times the requests, over the time they took).
 func (c *benchClient) runSegmentSize(ctx context.Context, log io.Writer) (benchResult, error) {
-	t0 := time.Now()
-	if err := c.populateWith(ctx, c.segmentBatchBody); err != nil {
-		return benchResult{}, fmt.Errorf("populate: %w", err)
+	if c.o.noPopulate {
+		if c.o.app == "" {
+			return benchResult{}, fmt.Errorf("--no-populate needs the --app an earlier run populated")
+		}
+	} else {
+		t0 := time.Now()
+		if err := c.populateWith(ctx, c.segmentBatchBody); err != nil {
+			return benchResult{}, fmt.Errorf("populate: %w", err)
+		}
+		fmt.Fprintf(log, "bench: populated %d endpoints in %.1f s\n", c.o.endpoints, time.Since(t0).Seconds())
 	}
-	fmt.Fprintf(log, "bench: populated %d endpoints in %.1f s\n", c.o.endpoints, time.Since(t0).Seconds())
 	resp, err := c.send("POST", "/v1/apps/"+c.app+"/segments", []byte(benchSegment))
 	if err != nil {
 		return benchResult{}, err
