@@ -403,8 +403,10 @@ func TestSegmentValidation(t *testing.T) {
 			{"unknown DimensionType", `{"Dimensions":{"Demographic":{"Platform":{"DimensionType":"MAYBE","Values":["ios"]}}}}`, []string{"Platform", "DimensionType|MAYBE"}},
 			{"missing Coordinates", `{"Dimensions":{"Location":{"GPSPoint":{"RangeInKilometers":5}}}}`, []string{"Coordinates"}},
 			{"unknown Include", `{"SegmentGroups":{"Include":"SOME","Groups":[{"Dimensions":[{}]}]}}`, []string{"Include|SOME"}},
-			{"missing source", `{"SegmentGroups":{"Include":"ANY","Groups":[{"SourceSegments":[{"Id":"` + missing + `"}]}]}}`, []string{missing}},
-			{"missing source version", `{"SegmentGroups":{"Include":"ANY","Groups":[{"SourceSegments":[{"Id":"` + seg + `","Version":9}]}]}}`, []string{seg, "9"}},
+			{"missing source", `{"SegmentGroups":{"Include":"ANY","Groups":[{"SourceSegments":[{"Id":"` + seg + `"},{"Id":"` + missing + `"}]}]}}`,
+				[]string{missing, "SegmentGroups.Groups[0].SourceSegments[1].Id"}},
+			{"missing source version", `{"SegmentGroups":{"Include":"ANY","Groups":[{"Dimensions":[{}]},{"SourceSegments":[{"Id":"` + seg + `","Version":9}]}]}}`,
+				[]string{seg, "9", "SegmentGroups.Groups[1].SourceSegments[0]"}},
 			{"wrong type", `{"Dimensions":[]}`, []string{"Dimensions"}},
 			{"malformed JSON", `{"Dimensions":`, []string{"JSON"}},
 		} {

@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"hash/maphash"
 	"net/http"
 	"slices"
@@ -69,16 +70,18 @@ func (s *Server) checkDefinition(r *request, selfID string, dims, groups json.Ra
 	if err != nil {
 		return err
 	}
-	for i, ref := range def.SourceSegments() {
+	refs := def.SourceSegments()
+	paths := sourcePaths(groups, len(refs))
+	for i, ref := range refs {
 		if ref.ID == selfID && ref.Version == 0 {
 			continue // this very definition; compiling finds the cycle
 		}
 		_, err := s.store.GetSegment(r.ctx, r.principal.Account, r.labels["app"], ref.ID, ref.Version)
 		if errors.Is(err, store.ErrSegmentNotFound) {
 			if ref.Version != 0 {
-				return pinpoint.BadRequest("SegmentGroups: SourceSegments (source %d): segment %q has no version %d", i, ref.ID, ref.Version)
+				return pinpoint.BadRequest("%s: segment %q has no version %d", paths[i], ref.ID, ref.Version)
 			}
-			return pinpoint.BadRequest("SegmentGroups: SourceSegments (source %d): segment %q does not exist in this application", i, ref.ID)
+			return pinpoint.BadRequest("%s.Id: segment %q does not exist in this application", paths[i], ref.ID)
 		}
 		if err != nil {
 			return err
@@ -86,6 +89,29 @@ func (s *Server) checkDefinition(r *request, selfID string, dims, groups json.Ra
 	}
 	_, _, err = s.compile(r, def, selfID)
 	return err
+}
+
+// sourcePaths names the n source segments of a definition's SegmentGroups, in the order
+// SourceSegments returns them (order of appearance), e.g. "SegmentGroups.Groups[1].SourceSegments[0]".
+func sourcePaths(groups json.RawMessage, n int) []string {
+	var g struct {
+		Groups []struct{ SourceSegments []json.RawMessage }
+	}
+	var paths []string
+	if json.Unmarshal(groups, &g) == nil {
+		for i, grp := range g.Groups {
+			for k := range grp.SourceSegments {
+				paths = append(paths, fmt.Sprintf("SegmentGroups.Groups[%d].SourceSegments[%d]", i, k))
+			}
+		}
+	}
+	if len(paths) != n { // cannot happen for a definition that parsed; keep messages sensible anyway
+		paths = make([]string, n)
+		for i := range paths {
+			paths[i] = fmt.Sprintf("SegmentGroups: source segment %d", i+1)
+		}
+	}
+	return paths
 }
 
 // compile compiles def at the server's current time, resolving source segments through the store.
