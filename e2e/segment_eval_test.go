@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -230,5 +231,55 @@ func TestSegmentSizeUnderConcurrentWrites(t *testing.T) {
 			t.Errorf("after the writers stopped: size %+v, %d listed; want %d endpoints and %d users", got, len(members), want, writers*batches)
 		}
 		t.Logf("%d size requests ran during the writes", sizes)
+	})
+}
+
+// TestSegmentSizeOfALargeApp: an app of several scan pages is sized right the first time (one
+// pass) and the next times (two ID ranges at once), and after writes on both sides of the split.
+func TestSegmentSizeOfALargeApp(t *testing.T) {
+	run(t, func(t *testing.T, h *harness) {
+		app := h.createApp("large")
+		seg := aws.ToString(h.createSegment(app, &types.WriteSegmentRequest{Dimensions: attrDims("plan", types.AttributeTypeInclusive, "gold")}).Id)
+		const n = 9000 // four and a half pages of 2,000
+		write := func(from, to int, plan string) {
+			t.Helper()
+			for start := from; start < to; start += 100 {
+				var b strings.Builder
+				b.WriteString(`{"Item":[`)
+				for i := start; i < min(start+100, to); i++ {
+					if i > start {
+						b.WriteByte(',')
+					}
+					p := plan
+					if p == "" {
+						p = []string{"gold", "silver", "bronze"}[i%3]
+					}
+					fmt.Fprintf(&b, `{"Id":"ep-%05d","ChannelType":"EMAIL","Address":"ep-%05d@example.com","Attributes":{"plan":[%q]},"User":{"UserId":"user-%04d"}}`, i, i, p, i/10)
+				}
+				b.WriteString(`]}`)
+				if resp, body := h.raw("PUT", "/v1/apps/"+app+"/endpoints", []byte(b.String())); resp.StatusCode != http.StatusAccepted {
+					t.Fatalf("UpdateEndpointsBatch: status %d: %s", resp.StatusCode, body)
+				}
+			}
+		}
+		write(0, n, "")
+		want := n / 3 // i%3 == 0
+		for round := range 3 {
+			if got := h.segmentSize(app, seg, ""); got.Endpoints != want || got.Users != n/10 {
+				t.Errorf("size %d: got %+v, want %d endpoints and %d users", round, got, want, n/10)
+			}
+		}
+		// Turn endpoints gold at both ends of the ID range and in the middle.
+		write(1, 2, "gold")
+		write(4501, 4502, "gold")
+		write(8999, 9000, "gold") // 8999 % 3 == 2: was bronze
+		write(9000, 9003, "gold") // new
+		want += 1 + 1 + 1 + 3
+		if got := h.segmentSize(app, seg, ""); got.Endpoints != want {
+			t.Errorf("size after writes: got %+v, want %d endpoints", got, want)
+		}
+		if got := len(h.segmentMembers(app, seg, "", 100)); got != want {
+			t.Errorf("GetSegmentEndpoints after writes: got %d endpoints, want %d", got, want)
+		}
 	})
 }

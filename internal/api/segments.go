@@ -11,6 +11,8 @@ import (
 	"net/http"
 	"slices"
 	"strconv"
+	"sync"
+	"sync/atomic"
 
 	"pinpointd/internal/pinpoint"
 	"pinpointd/internal/store"
@@ -22,7 +24,7 @@ const (
 	maxSegmentPageSize = 100
 	// scanPageSize is how many endpoints one ScanEndpoints call reads while evaluating a segment:
 	// large enough that the per-statement cost vanishes, small enough to keep a page in a few MB.
-	scanPageSize = 2000
+	scanPageSize = 1000
 )
 
 // segmentArn is the ARN of a segment, as Pinpoint forms it.
@@ -387,11 +389,12 @@ func (s *Server) matcher(r *request) (m *pinpoint.Matcher, seg pinpoint.Segment,
 	return m, seg, users || usesUserAttributes(seg.Dimensions, seg.SegmentGroups), err
 }
 
-// scanMatches calls fn with each endpoint of the app after `after` that m selects, in ID order,
-// until fn returns false or the endpoints run out. Pages are read by one goroutine while this
-// one evaluates the previous page; each page reflects every write acknowledged before it was
-// read, so the result reflects every write acknowledged before the call.
-func (s *Server) scanMatches(r *request, m *pinpoint.Matcher, after string, userAttrs bool, fn func(*store.ScannedEndpoint) bool) error {
+// scanMatches calls fn with each endpoint in rng (After, Until, UserAttrs of a store.ScanQuery)
+// that m selects, in ID order, until fn returns false or the range runs out, and returns the last
+// ID of each page it read. Pages are read by one goroutine while this one evaluates the previous
+// page; each page reflects every write acknowledged before it was read, so the result reflects
+// every write acknowledged before the call.
+func (s *Server) scanMatches(r *request, m *pinpoint.Matcher, rng store.ScanQuery, fn func(*store.ScannedEndpoint) bool) (marks []string, err error) {
 	ctx, cancel := context.WithCancel(r.ctx)
 	defer cancel()
 	type page struct {
@@ -399,10 +402,11 @@ func (s *Server) scanMatches(r *request, m *pinpoint.Matcher, after string, user
 		err error
 	}
 	pages := make(chan page, 1)
+	rng.Limit = scanPageSize
 	go func() {
 		defer close(pages)
 		for {
-			eps, err := s.store.ScanEndpoints(ctx, r.principal.Account, r.labels["app"], after, scanPageSize, userAttrs)
+			eps, err := s.store.ScanEndpoints(ctx, r.principal.Account, r.labels["app"], rng)
 			select {
 			case pages <- page{eps, err}:
 			case <-ctx.Done():
@@ -411,46 +415,114 @@ func (s *Server) scanMatches(r *request, m *pinpoint.Matcher, after string, user
 			if err != nil || len(eps) < scanPageSize {
 				return
 			}
-			after = eps[len(eps)-1].Endpoint.ID
+			rng.After = eps[len(eps)-1].Endpoint.ID
 		}
 	}()
 	var in pinpoint.MatchInput
 	for p := range pages {
 		if p.err != nil {
-			return p.err
+			return nil, p.err
+		}
+		if len(p.eps) > 0 {
+			marks = append(marks, p.eps[len(p.eps)-1].Endpoint.ID)
 		}
 		for i := range p.eps {
 			se := &p.eps[i]
 			in = pinpoint.MatchInput{Endpoint: &se.Endpoint, LastEventAt: se.LastEventAt}
 			if m.Match(&in) && !fn(se) {
-				return nil
+				return marks, nil
 			}
 		}
 	}
-	return ctx.Err()
+	return marks, ctx.Err()
+}
+
+// splitHints remembers, per app, the endpoint ID in the middle of the app's last size: the next
+// size of the app scans the IDs up to it and those after it at once, a core each. Any ID splits
+// correctly (the two ranges cover every ID once); the hint only balances them. Per process,
+// forgotten on restart, and at most maxSplitHints apps are remembered. The zero value is ready.
+type splitHints struct {
+	m sync.Map // account + "/" + app → ID
+	n atomic.Int64
+}
+
+const maxSplitHints = 4096
+
+func (h *splitHints) get(key string) (string, bool) {
+	v, ok := h.m.Load(key)
+	if !ok {
+		return "", false
+	}
+	return v.(string), true
+}
+
+func (h *splitHints) forget(key string) {
+	if _, loaded := h.m.LoadAndDelete(key); loaded {
+		h.n.Add(-1)
+	}
+}
+
+func (h *splitHints) put(key, mid string) {
+	if _, loaded := h.m.Swap(key, mid); !loaded && h.n.Add(1) > maxSplitHints {
+		h.m.Clear()
+		h.n.Store(0)
+	}
 }
 
 // getSegmentSize counts the endpoints a segment selects and their distinct users. Users are
 // counted by a 64-bit hash of the UserId (8 bytes per matching endpoint instead of the IDs
 // themselves); two different IDs of one segment sharing a hash, which at a million users has
 // odds of about 3 in 100 million, would count as one.
+//
+// An app that took more than one page at its last size is scanned in two ID ranges at once (see
+// splitHints).
 func (s *Server) getSegmentSize(r *request) (int, any, error) {
 	m, seg, users, err := s.matcher(r)
 	if err != nil {
 		return 0, nil, err
 	}
+	key := r.principal.Account + "/" + seg.AppID
+	ranges := []store.ScanQuery{{UserAttrs: users}}
+	if mid, ok := s.splits.get(key); ok {
+		ranges = []store.ScanQuery{{Until: mid, UserAttrs: users}, {After: mid, UserAttrs: users}}
+	}
+	type part struct {
+		endpoints int
+		users     []uint64
+		marks     []string
+		err       error
+	}
+	parts := make([]part, len(ranges))
 	seed := maphash.MakeSeed()
-	var userHashes []uint64
-	endpoints := 0
-	err = s.scanMatches(r, m, "", users, func(se *store.ScannedEndpoint) bool {
-		endpoints++
-		if u := se.Endpoint.User.UserID; u != "" {
-			userHashes = append(userHashes, maphash.String(seed, u))
+	var wg sync.WaitGroup
+	for i, rng := range ranges {
+		wg.Go(func() {
+			p := &parts[i]
+			p.marks, p.err = s.scanMatches(r, m, rng, func(se *store.ScannedEndpoint) bool {
+				p.endpoints++
+				if u := se.Endpoint.User.UserID; u != "" {
+					p.users = append(p.users, maphash.String(seed, u))
+				}
+				return true
+			})
+		})
+	}
+	wg.Wait()
+	endpoints, userHashes, marks := 0, parts[0].users, []string(nil)
+	for i := range parts {
+		if parts[i].err != nil {
+			return 0, nil, parts[i].err
 		}
-		return true
-	})
-	if err != nil {
-		return 0, nil, err
+		endpoints += parts[i].endpoints
+		if i > 0 {
+			userHashes = append(userHashes, parts[i].users...)
+		}
+		marks = append(marks, parts[i].marks...)
+	}
+	if len(marks) > 2 {
+		s.splits.put(key, marks[len(marks)/2])
+	} else {
+		s.splits.forget(key)
 	}
 	slices.Sort(userHashes)
 	return http.StatusOK, SegmentSize{
@@ -482,7 +554,7 @@ func (s *Server) getSegmentEndpoints(r *request) (int, any, error) {
 	out := SegmentEndpoints{Item: []pinpoint.Endpoint{}}
 	more := false
 	// The answer holds whole endpoints, user attributes included.
-	err = s.scanMatches(r, m, after, true, func(se *store.ScannedEndpoint) bool {
+	_, err = s.scanMatches(r, m, store.ScanQuery{After: after, UserAttrs: true}, func(se *store.ScannedEndpoint) bool {
 		if len(out.Item) == size {
 			more = true // one more match exists: there is a next page
 			return false

@@ -55,6 +55,14 @@ type WriteResult struct {
 	Err      error
 }
 
+// ScanQuery selects a page of ScanEndpoints.
+type ScanQuery struct {
+	After     string // IDs greater than After
+	Until     string // and, when not "", not greater than Until
+	Limit     int
+	UserAttrs bool // with each endpoint's user's attributes
+}
+
 // ScannedEndpoint is an endpoint as ScanEndpoints reads it.
 type ScannedEndpoint struct {
 	Endpoint pinpoint.Endpoint // with its user's attributes in User.UserAttributes, if asked for
@@ -151,14 +159,15 @@ type Store interface {
 	// in ascending order. ErrSegmentNotFound when the segment does not exist.
 	ListSegmentVersions(ctx context.Context, account, appID, id string, afterVersion, limit int) ([]pinpoint.Segment, error)
 
-	// ScanEndpoints returns at most limit endpoints of the app with IDs greater than after, in ID
-	// order, each with the time of its latest event and, when userAttrs is true, its user's
-	// attributes (false leaves User.UserAttributes nil and saves a lookup per endpoint). Paging
-	// through an app with the last ID of each page as the next after visits every endpoint that
-	// exists throughout the scan exactly once; each page reflects every write acknowledged before
-	// it was read. ID order is byte order on SQLite and the database's collation on PostgreSQL
-	// (byte order with the C and C.UTF-8 collations); either way it is stable from page to page.
-	ScanEndpoints(ctx context.Context, account, appID, after string, limit int, userAttrs bool) ([]ScannedEndpoint, error)
+	// ScanEndpoints returns a page of the app's endpoints: at most q.Limit, with IDs greater than
+	// q.After and (when q.Until is not "") not greater than q.Until, in ID order, each with the
+	// time of its latest event and, when q.UserAttrs is true, its user's attributes (false leaves
+	// User.UserAttributes nil and saves a lookup per endpoint). Paging through an ID range with
+	// the last ID of each page as the next After visits every endpoint that exists throughout the
+	// scan exactly once; each page reflects every write acknowledged before it was read. ID order
+	// is byte order on SQLite and the database's collation on PostgreSQL (byte order with the C and
+	// C.UTF-8 collations); either way it is the same for every page and for After and Until.
+	ScanEndpoints(ctx context.Context, account, appID string, q ScanQuery) ([]ScannedEndpoint, error)
 
 	// PutKey stores a new access key. ErrExists if the ID is taken.
 	PutKey(ctx context.Context, k Key) error

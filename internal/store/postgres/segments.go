@@ -269,34 +269,39 @@ func (s *Store) DeleteSegment(ctx context.Context, account, appID, id string) (p
 	return out, nil
 }
 
-// scanSelect and scanSelectNoUsers read a page of an app's endpoints, with and without their
-// users' attributes.
-const (
-	scanSelect = `SELECT e.doc, e.status, e.user_id, e.last_event_at, u.attrs FROM endpoints e
-		LEFT JOIN users u ON u.app_id = e.app_id AND u.user_id = e.user_id AND e.user_id <> ''
-		WHERE e.app_id = $1 AND e.id > $2 ORDER BY e.id LIMIT $3`
-	scanSelectNoUsers = `SELECT e.doc, e.status, e.user_id, e.last_event_at, NULL::text FROM endpoints e
-		WHERE e.app_id = $1 AND e.id > $2 ORDER BY e.id LIMIT $3`
-)
+// scanQuery is the statement that reads a page for ScanEndpoints: with or without the users'
+// attributes, with or without an upper bound ($4; the limit is $3).
+func scanQuery(userAttrs, until bool) string {
+	q := "SELECT e.doc, e.status, e.user_id, e.last_event_at, NULL::text FROM endpoints e WHERE e.app_id = $1 AND e.id > $2 "
+	if userAttrs {
+		q = `SELECT e.doc, e.status, e.user_id, e.last_event_at, u.attrs FROM endpoints e
+			LEFT JOIN users u ON u.app_id = e.app_id AND u.user_id = e.user_id AND e.user_id <> ''
+			WHERE e.app_id = $1 AND e.id > $2 `
+	}
+	if until {
+		q += "AND e.id <= $4 "
+	}
+	return q + "ORDER BY e.id LIMIT $3"
+}
 
 // ScanEndpoints reads one page in one statement, which sees every transaction committed before
 // it started. The order is the primary key's, that is the database's collation of id.
-func (s *Store) ScanEndpoints(ctx context.Context, account, appID, after string, limit int, userAttrs bool) ([]store.ScannedEndpoint, error) {
+func (s *Store) ScanEndpoints(ctx context.Context, account, appID string, q store.ScanQuery) ([]store.ScannedEndpoint, error) {
 	if _, err := s.GetApp(ctx, account, appID); err != nil {
 		return nil, err
 	}
 	var out []store.ScannedEndpoint
 	err := s.run(ctx, "scan endpoints", func(ctx context.Context) error {
-		q := scanSelectNoUsers
-		if userAttrs {
-			q = scanSelect
+		args := []any{appID, q.After, q.Limit}
+		if q.Until != "" {
+			args = append(args, q.Until)
 		}
-		rows, err := s.pool.Query(ctx, q, appID, after, limit)
+		rows, err := s.pool.Query(ctx, scanQuery(q.UserAttrs, q.Until != ""), args...)
 		if err != nil {
 			return dbErr(err)
 		}
 		defer rows.Close()
-		out = make([]store.ScannedEndpoint, 0, min(limit, 4096))
+		out = make([]store.ScannedEndpoint, 0, min(q.Limit, 4096))
 		var slab store.Slab
 		for rows.Next() {
 			var doc []byte

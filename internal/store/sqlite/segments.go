@@ -208,13 +208,19 @@ func (s *Store) DeleteSegment(ctx context.Context, account, appID, id string) (p
 	return out, err
 }
 
-// scanSelect and scanSelectNoUsers read a page of an app's endpoints for ScanEndpoints, with and
-// without their users' attributes.
-const (
-	scanSelect = "SELECT e.doc, e.status, e.user_id, e.last_event_at, u.attrs FROM endpoints e " +
-		userJoin + "WHERE e.app_id = ? AND e.id > ? ORDER BY e.id LIMIT ?"
-	scanSelectNoUsers = "SELECT e.doc, e.status, e.user_id, e.last_event_at FROM endpoints e WHERE e.app_id = ? AND e.id > ? ORDER BY e.id LIMIT ?"
-)
+// scanQuery is the statement that reads a page for ScanEndpoints: with or without the users'
+// attributes (the join costs an index lookup per endpoint), with or without an upper bound. Its
+// arguments are the app, after, [until,] limit.
+func scanQuery(userAttrs, until bool) string {
+	q := "SELECT e.doc, e.status, e.user_id, e.last_event_at FROM endpoints e WHERE e.app_id = ? AND e.id > ? "
+	if userAttrs {
+		q = "SELECT e.doc, e.status, e.user_id, e.last_event_at, u.attrs FROM endpoints e " + userJoin + "WHERE e.app_id = ? AND e.id > ? "
+	}
+	if until {
+		q += "AND e.id <= ? "
+	}
+	return q + "ORDER BY e.id LIMIT ?"
+}
 
 // ScanEndpoints implements store.Store. Each page is one statement on a reader connection: it
 // sees the database as of the last commit before it started.
@@ -222,21 +228,21 @@ const (
 // It reads the driver's values directly: modernc.org/sqlite returns each BLOB in a new slice
 // (conn.columnBlob copies it out of SQLite), so the document belongs to this reader, and the
 // endpoint decoded from it shares its memory instead of copying it once more.
-func (s *Store) ScanEndpoints(ctx context.Context, account, appID, after string, limit int, userAttrs bool) ([]store.ScannedEndpoint, error) {
+func (s *Store) ScanEndpoints(ctx context.Context, account, appID string, q store.ScanQuery) ([]store.ScannedEndpoint, error) {
 	if _, err := getApp(ctx, s.reader, account, appID); err != nil {
 		return nil, err
 	}
-	q := scanSelectNoUsers
-	if userAttrs {
-		q = scanSelect
+	args := []any{appID, q.After}
+	if q.Until != "" {
+		args = append(args, q.Until)
 	}
-	it, err := s.reader.QueryContext(ctx, q, appID, after, limit)
+	it, err := s.reader.QueryContext(ctx, scanQuery(q.UserAttrs, q.Until != ""), append(args, q.Limit)...)
 	if err != nil {
 		return nil, wrap("scan endpoints", err)
 	}
 	defer it.Close()
 	r := it.(*pooledRows).rows
-	out := make([]store.ScannedEndpoint, 0, min(limit, 4096))
+	out := make([]store.ScannedEndpoint, 0, min(q.Limit, 4096))
 	var slab store.Slab
 	for r.Next() {
 		doc, ok := r.dest[0].([]byte)
@@ -256,7 +262,7 @@ func (s *Store) ScanEndpoints(ctx context.Context, account, appID, after string,
 				return nil, wrap("scan endpoints", err)
 			}
 		}
-		if userAttrs && userID != "" {
+		if q.UserAttrs && userID != "" {
 			se.Endpoint.User.UserAttributes = nil
 			if attrs, ok := r.dest[4].(string); ok {
 				if err := store.DecodeJSON(attrs, &se.Endpoint.User.UserAttributes); err != nil {

@@ -441,7 +441,7 @@ func scanAll(t *testing.T, s store.Store, account, appID string, limit int, user
 	var out []store.ScannedEndpoint
 	after := ""
 	for {
-		page, err := s.ScanEndpoints(t.Context(), account, appID, after, limit, userAttrs)
+		page, err := s.ScanEndpoints(t.Context(), account, appID, store.ScanQuery{After: after, Limit: limit, UserAttrs: userAttrs})
 		if err != nil {
 			t.Fatalf("ScanEndpoints(after %q): got %v, want nil", after, err)
 		}
@@ -504,11 +504,23 @@ func testScanEndpoints(t *testing.T, s store.Store) {
 	if got := scanAll(t, s, acct1, appA, 100, true); len(got) == 5 {
 		checkUserAttrs(t, got[4].Endpoint, map[string][]string{"tier": {"ep-e"}}) // ep-e has a user
 	}
-	_, err := s.ScanEndpoints(ctx, acct2, appA, "", 10, true)
+	_, err := s.ScanEndpoints(ctx, acct2, appA, store.ScanQuery{Limit: 10, UserAttrs: true})
 	wantErr(t, "ScanEndpoints(another account)", err, store.ErrAppNotFound)
-	page, err := s.ScanEndpoints(ctx, acct1, appA, "ep-c", 10, true)
-	if err != nil || !reflect.DeepEqual(scannedIDs(page), []string{"ep-d", "ep-e"}) {
-		t.Errorf("ScanEndpoints(after ep-c): got %v, %v; want [ep-d ep-e]", scannedIDs(page), err)
+	for _, c := range []struct {
+		q    store.ScanQuery
+		want []string
+	}{
+		{store.ScanQuery{After: "ep-c", Limit: 10}, []string{"ep-d", "ep-e"}},
+		{store.ScanQuery{Until: "ep-b", Limit: 10}, []string{"ep-a", "ep-b"}},
+		{store.ScanQuery{After: "ep-a", Until: "ep-d", Limit: 10}, []string{"ep-b", "ep-c", "ep-d"}},
+		{store.ScanQuery{After: "ep-a", Until: "ep-d", Limit: 2, UserAttrs: true}, []string{"ep-b", "ep-c"}},
+		{store.ScanQuery{After: "ep-a", Until: "ep-bb", Limit: 10}, []string{"ep-b"}}, // bounds need not exist
+		{store.ScanQuery{After: "ep-d", Until: "ep-c", Limit: 10}, []string{}},
+	} {
+		page, err := s.ScanEndpoints(ctx, acct1, appA, c.q)
+		if got := scannedIDs(page); err != nil || !reflect.DeepEqual(got, c.want) {
+			t.Errorf("ScanEndpoints(%+v): got %v, %v; want %v", c.q, got, err, c.want)
+		}
 	}
 }
 
@@ -520,7 +532,7 @@ func testScanSeesWrites(t *testing.T, s store.Store) {
 	for _, id := range []string{"ep-1", "ep-2", "ep-3", "ep-4"} {
 		put(t, s, id, email(id+"@example.com", ""), at(0))
 	}
-	page, err := s.ScanEndpoints(ctx, acct1, appA, "", 2, true)
+	page, err := s.ScanEndpoints(ctx, acct1, appA, store.ScanQuery{Limit: 2, UserAttrs: true})
 	if err != nil || !reflect.DeepEqual(scannedIDs(page), []string{"ep-1", "ep-2"}) {
 		t.Fatalf("ScanEndpoints(first page): got %v, %v", scannedIDs(page), err)
 	}
@@ -529,7 +541,7 @@ func testScanSeesWrites(t *testing.T, s store.Store) {
 	}
 	put(t, s, "ep-4", pinpoint.EndpointRequest{Attributes: map[string][]string{"seen": {"yes"}}}, at(1))
 	put(t, s, "ep-5", email("ep-5@example.com", ""), at(1))
-	page, err = s.ScanEndpoints(ctx, acct1, appA, "ep-2", 2, false)
+	page, err = s.ScanEndpoints(ctx, acct1, appA, store.ScanQuery{After: "ep-2", Limit: 2})
 	if err != nil || !reflect.DeepEqual(scannedIDs(page), []string{"ep-4", "ep-5"}) {
 		t.Fatalf("ScanEndpoints(second page): got %v, %v; want [ep-4 ep-5]", scannedIDs(page), err)
 	}
