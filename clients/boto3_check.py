@@ -150,6 +150,16 @@ except pp.exceptions.NotFoundException as e:
 else:
     raise AssertionError("GetEndpoint of an unknown ID did not raise NotFoundException")
 
+# --- an operation pinpointd does not implement => 501 NotImplementedException naming it (no retry)
+try:
+    pp.get_email_channel(ApplicationId=app_id)
+except ClientError as e:
+    eq(e.response["Error"]["Code"], "NotImplementedException", "unimplemented operation code")
+    eq(status(e.response), 501, "unimplemented operation status")
+    eq(e.response["Error"]["Message"], "pinpointd does not implement GetEmailChannel", "unimplemented operation message")
+else:
+    raise AssertionError("GetEmailChannel, which pinpointd does not implement, succeeded")
+
 # --- wrong secret => InvalidSignatureException
 bad = client(secret="x" * 40)
 try:

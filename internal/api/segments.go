@@ -178,7 +178,7 @@ func (s *Server) createSegment(r *request) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	if err := validateTags(in.Tags, 0); err != nil {
+	if err := pinpoint.ValidateTags(in.Tags, 0); err != nil {
 		return 0, nil, err
 	}
 	if err := s.checkDefinition(r, "", in.Dimensions, in.SegmentGroups); err != nil {

@@ -22,26 +22,6 @@ func (s *Server) appOfARN(r *request) (appID, segmentID string, err error) {
 	return "", "", pinpoint.Errorf(pinpoint.CodeNotFound, "Resource not found: %s", arn)
 }
 
-// mergeTags returns the tags of a resource after TagResource adds add to old.
-func mergeTags(old, add map[string]string) (map[string]string, error) {
-	kept := 0
-	for k := range old {
-		if _, ok := add[k]; !ok {
-			kept++
-		}
-	}
-	if err := validateTags(add, kept); err != nil {
-		return nil, err
-	}
-	if old == nil {
-		old = make(map[string]string, len(add))
-	}
-	for k, v := range add {
-		old[k] = v
-	}
-	return old, nil
-}
-
 func (s *Server) tagResource(r *request) (int, any, error) {
 	id, seg, err := s.appOfARN(r)
 	if err != nil {
@@ -51,19 +31,16 @@ func (s *Server) tagResource(r *request) (int, any, error) {
 	if err := decode(r.body, &in); err != nil {
 		return 0, nil, err
 	}
-	if in.Tags == nil {
-		return 0, nil, pinpoint.BadRequest("tags is required")
-	}
-	if err := validateTags(in.Tags, 0); err != nil {
+	if err := in.Validate(); err != nil {
 		return 0, nil, err
 	}
 	if seg != "" {
 		_, err = s.store.UpdateSegmentTags(r.ctx, r.principal.Account, id, seg, func(tags map[string]string) (map[string]string, error) {
-			return mergeTags(tags, in.Tags)
+			return pinpoint.MergeTags(tags, in.Tags)
 		})
 	} else {
 		_, err = s.store.UpdateApp(r.ctx, r.principal.Account, id, func(a *pinpoint.App) error {
-			tags, err := mergeTags(a.Tags, in.Tags)
+			tags, err := pinpoint.MergeTags(a.Tags, in.Tags)
 			a.Tags = tags
 			return err
 		})
@@ -80,8 +57,8 @@ func (s *Server) untagResource(r *request) (int, any, error) {
 		return 0, nil, err
 	}
 	keys := r.http.URL.Query()["tagKeys"]
-	if len(keys) == 0 {
-		return 0, nil, pinpoint.BadRequest("tagKeys is required")
+	if err := pinpoint.ValidateTagKeys(keys); err != nil {
+		return 0, nil, err
 	}
 	if seg != "" {
 		_, err = s.store.UpdateSegmentTags(r.ctx, r.principal.Account, id, seg, func(tags map[string]string) (map[string]string, error) {
