@@ -34,6 +34,10 @@ Usage:
   pinpointd keys revoke KEYID                                         revoke an access key
   pinpointd segments size      --app ID --segment ID [--version N]    count a segment's endpoints and users
   pinpointd segments endpoints --app ID --segment ID [--version N]    list a segment's endpoints (JSON lines)
+  pinpointd pools create --app APPID [--account ID] [--allow ACTIONS] [--ttl 1h]
+                                                                      create an identity pool
+  pinpointd pools list                                                list identity pools
+  pinpointd pools delete POOLID                                       delete a pool, revoking its credentials
   pinpointd bench   [--op OP] [--duration D] …                        measure throughput
   pinpointd version
 
@@ -56,6 +60,8 @@ func Main(ctx context.Context, args []string, env func(string) string, stdout, s
 		err = keysCmd(ctx, rest, env, stdout, stderr)
 	case "segments":
 		err = segmentsCmd(ctx, rest, env, stdout, stderr)
+	case "pools":
+		err = poolsCmd(ctx, rest, env, stdout, stderr)
 	case "bench":
 		err = bench.Main(ctx, rest, env, stdout, stderr)
 	case "version":
