@@ -86,6 +86,7 @@ type Server struct {
 	metrics *metrics
 	writeTO time.Duration
 	budget  budget
+	splits  splitHints // segments.go
 }
 
 // New returns a Server for cfg.
