@@ -46,8 +46,9 @@
 // COMMIT, and waits for it even when its context ends meanwhile, since only then is it known
 // whether its write committed. A group the database asks to retry is retried whole; a group in
 // which one write is refused (its updater, a domain rule) or that fails in the database for
-// another reason (but unavailability) is rolled back, and each of its calls runs alone, so that
-// one call's refusal never reaches another (conformance case ConcurrentWritesSomeRefused).
+// another reason (but unavailability) is rolled back and run again as two halves, down to calls
+// that run alone, so that one call's refusal never reaches another (conformance case
+// ConcurrentWritesSomeRefused).
 //
 // # Round trips
 //

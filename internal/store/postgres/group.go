@@ -26,9 +26,9 @@ import (
 // earlier one committed. A group that the database refuses for a reason worth retrying
 // (deadlock, serialization failure, a concurrent writer taking an address or ID first) is retried
 // whole, as one call is. When a write of the group is refused on its own (its updater or a domain
-// rule) or the group fails in the database for another reason, the group is rolled back and each
-// of its calls runs alone, as it would have without grouping, so that one call's refusal never
-// reaches another.
+// rule) or the group fails in the database for another reason, the group is rolled back and run
+// again as two halves (runSorted), down to single calls that run alone, as they would have
+// without grouping, so that one call's refusal never reaches another.
 const (
 	// groupWriters is how many groups of a process may be in flight at once, each on its own
 	// connection: while one waits for its COMMIT, the next gathers the calls that arrive. It stays
@@ -162,8 +162,8 @@ func partition(jobs []*groupJob) [][]*groupJob {
 	return groups
 }
 
-// runGroup runs jobs (one app, distinct endpoints) in one transaction and answers each; see the
-// comment on groupWriters for what happens when that fails.
+// runGroup answers the jobs whose context has ended and runs the others (one app, distinct
+// endpoints) with runSorted.
 func (g *grouper) runGroup(jobs []*groupJob) {
 	live := jobs[:0:0]
 	for _, j := range jobs {
@@ -184,30 +184,42 @@ func (g *grouper) runGroup(jobs []*groupJob) {
 	// Deadlock-free order for the writes' own locks too (a joined user is locked as its write
 	// runs): the calls are concurrent, so any order is theirs.
 	slices.SortFunc(live, func(a, b *groupJob) int { return strings.Compare(a.write.ID, b.write.ID) })
-	ctx, cancel := groupContext(live)
+	g.runSorted(live)
+}
+
+// runSorted runs jobs (at least one; one app, distinct endpoints, in ID order) in one
+// transaction and answers each. When a write of the group is refused, or the database refuses a
+// statement, the group is split in two halves that run the same way, down to calls that run
+// alone and get their own answers: a refused write costs its group about 2·log2(n) transactions
+// rather than n.
+func (g *grouper) runSorted(jobs []*groupJob) {
+	if len(jobs) == 1 {
+		g.alone(jobs[0])
+		return
+	}
+	ctx, cancel := groupContext(jobs)
 	defer cancel()
-	writes := make([]store.EndpointWrite, len(live))
-	for i, j := range live {
+	writes := make([]store.EndpointWrite, len(jobs))
+	for i, j := range jobs {
 		writes[i] = j.write
 	}
-	results, err := g.s.writeEndpoints(ctx, live[0].account, live[0].appID, writes, true)
+	results, err := g.s.writeEndpoints(ctx, jobs[0].account, jobs[0].appID, writes, true)
 	switch {
 	case err == nil:
-		for i, j := range live {
+		for i, j := range jobs {
 			j.results = []store.WriteResult{results[i]}
 			close(j.done)
 		}
-	case errors.Is(err, store.ErrUnavailable):
-		for _, j := range live {
+	case errors.Is(err, store.ErrUnavailable), errors.Is(err, store.ErrAppNotFound):
+		// Each call alone would fail the same way: the app is the group's, and so is the database.
+		for _, j := range jobs {
 			j.err = err
 			close(j.done)
 		}
 	default:
-		// A write refused by its updater or a domain rule, an app that is not the account's, or
-		// a statement the database refused: each call alone gets its own answer.
-		for _, j := range live {
-			g.alone(j)
-		}
+		half := len(jobs) / 2
+		g.runSorted(jobs[:half])
+		g.runSorted(jobs[half:])
 	}
 }
 
