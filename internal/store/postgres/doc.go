@@ -40,8 +40,8 @@
 //
 // Most of a write's cost is per transaction and per round trip, not per row. WriteEndpoints
 // calls with one write (UpdateEndpoint, PutEvents for one endpoint) that arrive while others are
-// in flight are therefore run together: two writer goroutines per Store take what has queued (up
-// to 128 calls), split it into groups of one app in which no endpoint appears twice, and run each
+// in flight are therefore run together: a writer goroutine per Store takes what has queued (up
+// to 128 calls), splits it into groups of one app in which no endpoint appears twice, and runs each
 // group as one atomic batch under the locking rules above. A call is answered after its group's
 // COMMIT, and waits for it even when its context ends meanwhile, since only then is it known
 // whether its write committed. A group the database asks to retry is retried whole; a group in

@@ -31,9 +31,10 @@ import (
 // without grouping, so that one call's refusal never reaches another.
 const (
 	// groupWriters is how many groups of a process may be in flight at once, each on its own
-	// connection: while one waits for its COMMIT, the next gathers the calls that arrive. It stays
-	// below the pool's default size (4), which the reads and the batches share.
-	groupWriters = 2
+	// connection. One: on the 2-core machine of docs/PERFORMANCE.md, where the database shares
+	// the cores, a second writer made groups smaller and cost both processes more CPU per write
+	// (fifth round). The calls that arrive while a group runs form the next one.
+	groupWriters = 1
 	// maxGroup bounds the calls of one group, and so the statements of one pipeline.
 	maxGroup = 128
 )
