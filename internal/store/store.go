@@ -70,6 +70,41 @@ type ScannedEndpoint struct {
 	LastEventAt time.Time
 }
 
+// StatsDays is how many days back AppStats looks; ActiveUserWindows are its active-user windows.
+const StatsDays = 30
+
+// ActiveUserWindows are the windows, in days, AppStats counts active users over.
+var ActiveUserWindows = [3]int{1, 7, 30}
+
+// AppStats is what AppStats counts.
+type AppStats struct {
+	Endpoints []ChannelStatusCount // ordered by channel, then status
+	// ActiveUsers[i] is the number of distinct UserIds of endpoints whose latest event lies within
+	// ActiveUserWindows[i] days before now.
+	ActiveUsers [3]int
+	// EventsPerDay holds one count per UTC day with events, oldest first, for the StatsDays days
+	// up to and including now's day, by the events' own timestamps.
+	EventsPerDay []DayCount
+}
+
+// ChannelStatusCount is the number of endpoints with one channel type and status.
+type ChannelStatusCount struct {
+	Channel, Status string
+	Count           int
+}
+
+// DayCount is a count for one UTC day ("2006-01-02").
+type DayCount struct {
+	Day   string
+	Count int
+}
+
+// StatsSince is the first instant of the StatsDays-day window ending on now's UTC day.
+func StatsSince(now time.Time) time.Time {
+	d := now.UTC().Truncate(24 * time.Hour)
+	return d.AddDate(0, 0, -(StatsDays - 1))
+}
+
 // Key is an access key. Secret is needed in clear to verify SigV4 signatures.
 type Key struct {
 	AccessKeyID string
@@ -203,6 +238,15 @@ type Store interface {
 	// if absent, which includes every credential of a deleted pool. Expired credentials are
 	// returned: the caller decides what expiry means.
 	GetCredential(ctx context.Context, accessKeyID string) (TempCredential, IdentityPool, error)
+
+	// EndpointIDByAddress returns the ID of the app's ACTIVE endpoint with that Address (there is
+	// at most one), found through the address index. ErrEndpointNotFound when there is none.
+	EndpointIDByAddress(ctx context.Context, account, appID, address string) (string, error)
+	// AppStats counts the app's endpoints by channel and status, the distinct users with an
+	// event in the days before now, and the events of each UTC day of the last StatsDays days.
+	// It reads indexed columns only (never an endpoint's document), but it reads every
+	// endpoint row of the app and every event row of the window.
+	AppStats(ctx context.Context, account, appID string, now time.Time) (AppStats, error)
 
 	// Ping reports whether the database answers.
 	Ping(ctx context.Context) error
