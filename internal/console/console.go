@@ -82,7 +82,7 @@ func Mount(c *Console, next http.Handler) http.Handler {
 }
 
 var funcs = template.FuncMap{
-	"join": strings.Join,
+	"join":       strings.Join,
 	"pathEscape": url.PathEscape,
 	"json": func(v any) string {
 		b, _ := json.MarshalIndent(v, "", "  ")
