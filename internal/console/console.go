@@ -277,7 +277,12 @@ func (x *ctx) callRaw(method, path string, query url.Values, body []byte, out an
 }
 
 func (c *Console) callAs(ctx context.Context, key store.Key, method, path string, query url.Values, body []byte, out any) error {
-	u := &url.URL{Scheme: "http", Host: consoleHost, Path: path, RawQuery: query.Encode()}
+	// path is escaped already (each label with url.PathEscape), as a client sends it.
+	u, err := url.Parse("http://" + consoleHost + path)
+	if err != nil {
+		return err
+	}
+	u.RawQuery = query.Encode()
 	req, err := http.NewRequestWithContext(ctx, method, u.String(), bytes.NewReader(body))
 	if err != nil {
 		return err

@@ -406,7 +406,7 @@ func editEndpoint(x *ctx) {
 		x.showEndpoint(err, attrsText)
 		return
 	}
-	x.redirect(x.r.URL.Path, "Saved the endpoint.")
+	x.redirect(x.r.URL.EscapedPath(), "Saved the endpoint.")
 }
 
 func deleteEndpoint(x *ctx) {

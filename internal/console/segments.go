@@ -478,7 +478,7 @@ func segmentMembers(x *ctx) {
 		if v := in.Get("version"); v != "" {
 			next.Set("version", v)
 		}
-		d.Next = x.r.URL.Path + "?" + next.Encode()
+		d.Next = x.r.URL.EscapedPath() + "?" + next.Encode()
 	}
 	x.fragment("members", d, err)
 }

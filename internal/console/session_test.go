@@ -133,3 +133,26 @@ func TestRevokedKeyEndsSession(t *testing.T) {
 		wantStatus(t, "sign in with a revoked key", e.login(id, secret), http.StatusUnauthorized)
 	})
 }
+
+func TestHeadersAndAssets(t *testing.T) {
+	backends(t, func(t *testing.T, e *env) {
+		r, err := e.client.Get(e.srv.URL + "/console/login")
+		if err != nil {
+			t.Fatal(err)
+		}
+		r.Body.Close()
+		for h, want := range map[string]string{"X-Frame-Options": "DENY", "Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"} {
+			if got := r.Header.Get(h); got != want {
+				t.Errorf("%s: got %q, want %q", h, got, want)
+			}
+		}
+		if csp := r.Header.Get("Content-Security-Policy"); !strings.Contains(csp, "script-src 'self'") || !strings.Contains(csp, "frame-ancestors 'none'") {
+			t.Errorf("Content-Security-Policy: got %q", csp)
+		}
+		wantStatus(t, "script", e.get("/console/static/console.js"), http.StatusOK, "data-fragment")
+		wantStatus(t, "style sheet", e.get("/console/static/console.css"), http.StatusOK, "@media")
+		wantRedirect(t, "/console/", e.get("/console/"), "/console/apps")
+		// Everything else is the API's.
+		wantStatus(t, "API", e.get("/v1/apps"), http.StatusForbidden, `"Message"`)
+	})
+}
