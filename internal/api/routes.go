@@ -29,6 +29,16 @@ func (s *Server) routeTable() []route {
 		r("PutEvents", "POST", "/v1/apps/{app}/events", pinpoint.MaxEventsBodyBytes, s.putEvents),
 		r("RemoveAttributes", "PUT", "/v1/apps/{app}/attributes/{type}", body, s.removeAttributes),
 
+		// Import and export jobs (jobs.go).
+		r("CreateExportJob", "POST", "/v1/apps/{app}/jobs/export", body, s.createExportJob),
+		r("GetExportJobs", "GET", "/v1/apps/{app}/jobs/export", body, s.getExportJobs),
+		r("GetExportJob", "GET", "/v1/apps/{app}/jobs/export/{job}", body, s.getExportJob),
+		r("CreateImportJob", "POST", "/v1/apps/{app}/jobs/import", body, s.createImportJob),
+		r("GetImportJobs", "GET", "/v1/apps/{app}/jobs/import", body, s.getImportJobs),
+		r("GetImportJob", "GET", "/v1/apps/{app}/jobs/import/{job}", body, s.getImportJob),
+		r("GetSegmentExportJobs", "GET", "/v1/apps/{app}/segments/{segment}/jobs/export", body, s.getSegmentJobs),
+		r("GetSegmentImportJobs", "GET", "/v1/apps/{app}/segments/{segment}/jobs/import", body, s.getSegmentJobs),
+
 		r("TagResource", "POST", "/v1/tags/{arn}", body, s.tagResource),
 		r("UntagResource", "DELETE", "/v1/tags/{arn}", body, s.untagResource),
 		r("ListTagsForResource", "GET", "/v1/tags/{arn}", body, s.listTagsForResource),

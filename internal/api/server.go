@@ -60,6 +60,7 @@ type Server struct {
 	limiter func(account, op string) (bool, time.Duration)
 	routes  []route
 	metrics *metrics
+	jobs    jobAPI // import and export jobs (jobs.go)
 }
 
 // New returns a Server for cfg.
