@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"compress/gzip"
 	"context"
+	"encoding/json"
 	"errors"
 	"io"
 	"net/http"
@@ -12,6 +13,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -40,8 +42,9 @@ const (
 type s3Server struct {
 	url    string
 	client *s3.Client
-	// pause, when set, is called before each PUT of an object; a test blocks uploads with it.
-	pause func(key string)
+	// pause, when set, is called before each PUT with the request's path; a test blocks uploads
+	// with it. When it returns false the upload fails (500) and nothing is stored.
+	pause atomic.Pointer[func(path string) bool]
 }
 
 func startS3(t *testing.T) *s3Server {
@@ -66,8 +69,9 @@ func startS3(t *testing.T) *s3Server {
 			io.WriteString(w, `<?xml version="1.0" encoding="UTF-8"?><Error><Code>SignatureDoesNotMatch</Code><Message>`+err.Error()+`</Message></Error>`)
 			return
 		}
-		if r.Method == http.MethodPut && srv.pause != nil {
-			srv.pause(r.URL.Path)
+		if pause := srv.pause.Load(); r.Method == http.MethodPut && pause != nil && !(*pause)(r.URL.Path) {
+			http.Error(w, "upload dropped by the test", http.StatusInternalServerError)
+			return
 		}
 		r.Body = io.NopCloser(bytes.NewReader(body))
 		fake.ServeHTTP(w, r)
@@ -270,3 +274,5 @@ func (h *harness) allEndpoints(app string, ids []string) map[string]*types.Endpo
 	}
 	return out
 }
+
+func jsonUnmarshal(s string, v any) error { return json.Unmarshal([]byte(s), v) }

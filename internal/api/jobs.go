@@ -147,8 +147,12 @@ func (s *Server) getJob(r *request, typ string) (int, any, error) {
 	return http.StatusOK, s.jobResponse(j), nil
 }
 
-func (s *Server) getExportJob(r *request) (int, any, error) { return s.getJob(r, pinpoint.JobTypeExport) }
-func (s *Server) getImportJob(r *request) (int, any, error) { return s.getJob(r, pinpoint.JobTypeImport) }
+func (s *Server) getExportJob(r *request) (int, any, error) {
+	return s.getJob(r, pinpoint.JobTypeExport)
+}
+func (s *Server) getImportJob(r *request) (int, any, error) {
+	return s.getJob(r, pinpoint.JobTypeImport)
+}
 
 // listJobs answers a page of the app's jobs of type typ (of one segment when segmentID is not
 // ""), newest first. The token is the cursor of the page's last job.
