@@ -28,7 +28,7 @@ const usage = `pinpointd — a self-hosted server for Amazon Pinpoint's endpoint
 
 Usage:
   pinpointd serve   [--addr ADDR] [--store DSN] [--region REGION] …   run the API
-  pinpointd migrate [--store DSN]                                     apply schema migrations
+  pinpointd migrate [--store DSN] [--distribute]                      apply schema migrations (--distribute: on Citus)
   pinpointd keys create [--account ID] [--allow ACTIONS]              create an access key
   pinpointd keys list                                                 list access keys
   pinpointd keys revoke KEYID                                         revoke an access key
@@ -108,11 +108,23 @@ func migrateCmd(ctx context.Context, args []string, env func(string) string, std
 	fs := flag.NewFlagSet("migrate", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	dsn := storeFlag(fs, env)
+	distribute := fs.Bool("distribute", false, "on PostgreSQL with the citus extension: distribute the tables by application (app-scoped tables co-located with apps, global tables as reference tables)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	log := newLogger("text", stderr)
-	if strings.HasPrefix(*dsn, "postgres") {
+	if *distribute && !strings.HasPrefix(*dsn, "postgres") {
+		return errors.New("migrate: --distribute needs a postgres:// store with the citus extension")
+	}
+	if *distribute {
+		ran, err := postgres.Distribute(ctx, *dsn, log)
+		if err != nil {
+			return err
+		}
+		for _, q := range ran {
+			fmt.Fprintln(stdout, q)
+		}
+	} else if strings.HasPrefix(*dsn, "postgres") {
 		if err := postgres.Migrate(ctx, *dsn, log); err != nil {
 			return err
 		}

@@ -118,9 +118,12 @@ type Matcher struct {
 // CompileSegment turns a definition into a Matcher evaluated at the instant now (Recency windows
 // are measured back from now). Source segments are resolved through resolve, recursively; a
 // cycle or a chain deeper than MaxSegmentDepth is a BadRequestException.
+// A source for which resolve returns ErrSourceNotFound (or nil, or resolve is nil) is a
+// BadRequestException naming it; any other error of resolve is returned wrapped.
 func CompileSegment(def *SegmentDefinition, resolve SourceResolver, now time.Time) (*Matcher, error) {
 	return compileSegment(def, resolve, now)
 }
 
-// Match reports whether the endpoint belongs to the segment.
+// Match reports whether the endpoint belongs to the segment. in.Endpoint must not be nil.
+// Match allocates nothing.
 func (m *Matcher) Match(in *MatchInput) bool { return m.m.match(in) }

@@ -98,8 +98,10 @@ type Store interface {
 	//     that Address INACTIVE;
 	//   - stores its Events (ignoring ones already stored) and advances the endpoint's last event time.
 	// atomic=true: the first failing write aborts the whole call, nothing is written, and its error
-	// is returned. atomic=false: a failing write leaves no trace and is reported in its WriteResult;
-	// the others are written. A returned error (rather than per-write results) means nothing was
+	// is returned. atomic=false: a write that fails on its own — its updater returned an error,
+	// whatever its type, or a domain rule refused it — leaves no trace and is reported in its
+	// WriteResult with that error as is; the others are written. A failure of the database aborts
+	// the call. A returned error (rather than per-write results) means nothing was
 	// written. Results are in the order of writes. IDs must be distinct.
 	WriteEndpoints(ctx context.Context, account, appID string, writes []EndpointWrite, atomic bool) ([]WriteResult, error)
 

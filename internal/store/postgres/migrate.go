@@ -72,6 +72,9 @@ func (s *Store) migrate(ctx context.Context) error {
 			)`); err != nil {
 				return dbErr(err)
 			}
+			if err := referenceMigrations(ctx, tx); err != nil {
+				return err
+			}
 			var done bool
 			if err := tx.QueryRow(ctx, "SELECT EXISTS (SELECT 1 FROM schema_migrations WHERE version = $1)", m.version).Scan(&done); err != nil {
 				return dbErr(err)
@@ -96,5 +99,47 @@ func (s *Store) migrate(ctx context.Context) error {
 			s.log.InfoContext(ctx, "postgres: applied migration", "version", m.version, "file", m.name)
 		}
 	}
-	return nil
+	return s.keepDistributed(ctx)
+}
+
+// referenceMigrations makes schema_migrations a reference table when the database has the citus
+// extension, so that a pinpointd connected through any Citus node sees which migrations ran.
+func referenceMigrations(ctx context.Context, tx pgx.Tx) error {
+	ok, err := hasCitus(ctx, tx)
+	if err != nil || !ok {
+		return err
+	}
+	if done, err := isCitusTable(ctx, tx, "schema_migrations"); err != nil || done {
+		return err
+	}
+	_, err = tx.Exec(ctx, "SELECT create_reference_table('schema_migrations')")
+	return dbErr(err)
+}
+
+// keepDistributed distributes the tables that migrations added after the operator distributed
+// the schema (`pinpointd migrate --distribute`): once apps is distributed, every table is.
+func (s *Store) keepDistributed(ctx context.Context) error {
+	return s.inTx(ctx, "distribute", func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, "SELECT pg_advisory_xact_lock($1)", migrateLockKey); err != nil {
+			return dbErr(err)
+		}
+		ok, err := hasCitus(ctx, tx)
+		if err != nil || !ok {
+			return err
+		}
+		if done, err := isCitusTable(ctx, tx, "apps"); err != nil || !done {
+			return err
+		}
+		stmts, err := distributeStatements(ctx, tx)
+		if err != nil {
+			return err
+		}
+		for _, q := range stmts {
+			if _, err := tx.Exec(ctx, q); err != nil {
+				return dbErr(fmt.Errorf("%s: %w", q, err))
+			}
+			s.log.InfoContext(ctx, "postgres: distributed a new table", "statement", q)
+		}
+		return nil
+	})
 }

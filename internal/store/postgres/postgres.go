@@ -27,6 +27,8 @@ const (
 type Store struct {
 	pool *pgxpool.Pool
 	log  *slog.Logger
+	// citus is set when the database has the citus extension: Ping then also asks every worker.
+	citus bool
 }
 
 var _ store.Store = (*Store)(nil)
@@ -53,6 +55,10 @@ func Open(ctx context.Context, dsn string, log *slog.Logger) (*Store, error) {
 	if err := s.migrate(ctx); err != nil {
 		pool.Close()
 		return nil, err
+	}
+	if err := pool.QueryRow(ctx, "SELECT EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'citus')").Scan(&s.citus); err != nil {
+		pool.Close()
+		return nil, s.fail("open", err)
 	}
 	return s, nil
 }
@@ -92,8 +98,24 @@ func parseConfig(dsn string) (*pgxpool.Config, error) {
 
 // Ping reports whether the database answers; the error wraps store.ErrUnavailable when it does not.
 // Like every call, it tries a fresh connection when a pooled one turns out broken.
+//
+// On Citus the coordinator answering is not enough: the apps whose shards live on a worker that
+// is down fail. Ping then runs a trivial command on every worker and fails when one does not
+// answer, so /readyz reports a partial outage.
 func (s *Store) Ping(ctx context.Context) error {
-	return s.run(ctx, "ping", func(ctx context.Context) error { return dbErr(s.pool.Ping(ctx)) })
+	return s.run(ctx, "ping", func(ctx context.Context) error {
+		if !s.citus {
+			return dbErr(s.pool.Ping(ctx))
+		}
+		var down int
+		if err := s.pool.QueryRow(ctx, "SELECT count(*) FILTER (WHERE NOT success) FROM run_command_on_workers('SELECT 1')").Scan(&down); err != nil {
+			return dbErr(err)
+		}
+		if down > 0 {
+			return fmt.Errorf("postgres: %d Citus worker(s) do not answer: %w", down, store.ErrUnavailable)
+		}
+		return nil
+	})
 }
 
 // Close waits until every connection in use is released (so in-flight operations finish), then

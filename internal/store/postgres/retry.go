@@ -114,7 +114,7 @@ func retryable(de *dbError, attempt int) bool {
 		case "40001", "40P01": // serialization_failure, deadlock_detected
 			return true
 		case "23505": // unique_violation
-			return pgErr.ConstraintName == constraintActiveAddress || pgErr.ConstraintName == constraintEndpointKey
+			return violates(pgErr, constraintActiveAddress) || violates(pgErr, constraintEndpointKey)
 		}
 	}
 	// A broken connection (say, a pooled one the server dropped when it restarted, which answers
@@ -193,5 +193,58 @@ func sleep(ctx context.Context, d time.Duration) error {
 // isUnique reports whether err is a unique violation of the named constraint.
 func isUnique(err error, constraint string) bool {
 	var pgErr *pgconn.PgError
-	return errors.As(err, &pgErr) && pgErr.Code == "23505" && pgErr.ConstraintName == constraint
+	return errors.As(err, &pgErr) && pgErr.Code == "23505" && violates(pgErr, constraint)
+}
+
+// violates reports whether pgErr names constraint. On Citus a violation raised on a worker names
+// the shard's constraint, which carries the shard ID as a suffix ("endpoints_pkey_102070"), and
+// may reach the coordinator without ConstraintName; the name then appears only in the message.
+// The message's wording depends on the server's language, but the identifier inside it does not,
+// so the message is searched for the name (with or without a shard suffix) as a whole identifier.
+func violates(pgErr *pgconn.PgError, constraint string) bool {
+	if pgErr.ConstraintName != "" {
+		return isShardOf(pgErr.ConstraintName, constraint)
+	}
+	msg := pgErr.Message
+	for i := 0; ; {
+		j := strings.Index(msg[i:], constraint)
+		if j < 0 {
+			return false
+		}
+		start, end := i+j, i+j+len(constraint)
+		for end < len(msg) && isIdentByte(msg[end]) {
+			end++
+		}
+		if (start == 0 || !isIdentByte(msg[start-1])) && isShardOf(msg[start:end], constraint) {
+			return true
+		}
+		i = start + 1
+	}
+}
+
+// isShardOf reports whether name is constraint itself or a Citus shard's copy of it
+// (constraint + "_" + the shard ID).
+func isShardOf(name, constraint string) bool {
+	rest, ok := strings.CutPrefix(name, constraint)
+	if !ok {
+		return false
+	}
+	if rest == "" {
+		return true
+	}
+	digits, ok := strings.CutPrefix(rest, "_")
+	if !ok || digits == "" {
+		return false
+	}
+	for i := 0; i < len(digits); i++ {
+		if digits[i] < '0' || digits[i] > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// isIdentByte reports whether c may continue an identifier; pinpointd's constraint names are ASCII.
+func isIdentByte(c byte) bool {
+	return c == '_' || c == '$' || c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z'
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -321,22 +322,28 @@ func (w *writeTx) PutEndpoint(ctx context.Context, e *pinpoint.Endpoint) error {
 }
 
 func (w *writeTx) PutEvents(ctx context.Context, endpointID string, events []store.Event) error {
-	ids := make([]string, len(events))
-	types := make([]string, len(events))
-	stamps := make([]time.Time, len(events))
-	bodies := make([]string, len(events))
+	// One multi-row INSERT … VALUES: on Citus a statement whose rows all carry one app_id is routed
+	// to that app's shard, where an INSERT … SELECT FROM unnest(…) would go through the
+	// coordinator with a two-phase commit.
+	var q strings.Builder
+	q.WriteString(`INSERT INTO events (app_id, endpoint_id, event_id, event_type, ts, body) VALUES `)
+	args := make([]any, 0, 2+4*len(events))
+	args = append(args, w.appID, endpointID)
 	var last time.Time
 	for i, ev := range events {
-		ids[i], types[i], stamps[i], bodies[i] = ev.ID, ev.Type, ev.Timestamp, string(ev.Body)
+		if i > 0 {
+			q.WriteString(", ")
+		}
+		n := len(args)
+		fmt.Fprintf(&q, "($1, $2, $%d, $%d, $%d, $%d)", n+1, n+2, n+3, n+4)
+		args = append(args, ev.ID, ev.Type, ev.Timestamp, string(ev.Body))
 		if i == 0 || ev.Timestamp.After(last) {
 			last = ev.Timestamp
 		}
 	}
+	q.WriteString(" ON CONFLICT DO NOTHING")
 	w.wrote()
-	w.t.queue(`INSERT INTO events (app_id, endpoint_id, event_id, event_type, ts, body)
-		SELECT $1, $2, t.id, t.type, t.ts, t.body
-		FROM unnest($3::text[], $4::text[], $5::timestamptz[], $6::text[]) AS t (id, type, ts, body)
-		ON CONFLICT DO NOTHING`, w.appID, endpointID, ids, types, stamps, bodies)
+	w.t.queue(q.String(), args...)
 	w.t.queue(`UPDATE endpoints SET last_event_at = GREATEST(COALESCE(last_event_at, $3), $3)
 		WHERE app_id = $1 AND id = $2`, w.appID, endpointID, last)
 	return nil

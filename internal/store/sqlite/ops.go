@@ -222,8 +222,13 @@ func (s *Store) WriteEndpoints(ctx context.Context, account, appID string, write
 					return wrap("savepoint", err)
 				}
 			}
-			e, err := store.ApplyWrite(ctx, tx, &app, w)
-			if err != nil && (atomic || !isDomainErr(err)) {
+			e, err := store.ApplyWrite(ctx, tx, &app, ownErrors(w))
+			own := isDomainErr(err)
+			var r *refusal
+			if errors.As(err, &r) {
+				err, own = r.err, true
+			}
+			if err != nil && (atomic || !own) {
 				return err
 			}
 			if !atomic {
@@ -251,6 +256,25 @@ func (s *Store) WriteEndpoints(ctx context.Context, account, appID string, write
 func isDomainErr(err error) bool {
 	var pe *pinpoint.Error
 	return errors.As(err, &pe)
+}
+
+// refusal carries an error the updater of one write returned: whatever its type, it is that
+// write's failure, not the database's (see store.Store.WriteEndpoints).
+type refusal struct{ err error }
+
+func (r *refusal) Error() string { return r.err.Error() }
+
+// ownErrors returns w with an updater that marks its errors as refusals.
+func ownErrors(w store.EndpointWrite) store.EndpointWrite {
+	update := w.Update
+	w.Update = func(app *pinpoint.App, old *pinpoint.Endpoint, attrs map[string][]string) (*pinpoint.Endpoint, error) {
+		e, err := update(app, old, attrs)
+		if err != nil {
+			return nil, &refusal{err}
+		}
+		return e, nil
+	}
+	return w
 }
 
 // DeleteEndpoint implements store.Store.

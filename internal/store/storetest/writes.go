@@ -14,6 +14,7 @@ func writeCases() []testCase {
 	return []testCase{
 		{"AtomicBatchAllOrNothing", testAtomicBatch},
 		{"NonAtomicBatchPerWrite", testNonAtomicBatch},
+		{"NonAtomicUpdaterErrorIsThatWrites", testNonAtomicUpdaterError},
 		{"ResultsInCallerOrder", testResultsInOrder},
 		{"ReadAfterWrite", testReadAfterWrite},
 		{"BatchSeesItsEarlierWrites", testBatchSeesItsEarlierWrites},
@@ -170,6 +171,54 @@ func testNonAtomicBatch(t *testing.T, s store.Store) {
 	wantGone(t, s, "n16")
 	checkNoEvents(t, s, "n16")
 	checkEndpoints(t, "full user after the refused join", userEndpoints(t, s, "full"), full)
+}
+
+// In a non-atomic call, an error the updater returns is that write's failure whatever its type —
+// not only a domain (*pinpoint.Error) refusal: the write leaves no trace, the others are written,
+// and the error comes back as is in its result. Only the database's own failures abort a call.
+func testNonAtomicUpdaterError(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	newApp(t, s, acct1, appA)
+	put(t, s, "old", pinpoint.EndpointRequest{ChannelType: str("EMAIL"), Address: str("old@example.com"), Attributes: attrs("v", "1")}, at(0))
+	before := get(t, s, "old")
+	boom := errors.New("updater failed for its own reasons")
+	writes := []store.EndpointWrite{
+		upd("a", email("a@example.com", "u"), at(1)),
+		{ID: "old", Update: failing(boom), Events: []store.Event{event("ev-old", "x", 1)}},
+		{ID: "new", Update: failing(fmt.Errorf("wrapped: %w", boom))},
+		upd("b", email("b@example.com", "u"), at(1)),
+	}
+	res, err := s.WriteEndpoints(ctx, acct1, appA, writes, false)
+	if err != nil {
+		t.Fatalf("WriteEndpoints(atomic=false): got %v, want per-write results", err)
+	}
+	if len(res) != len(writes) {
+		t.Fatalf("WriteEndpoints(atomic=false): got %d results, want %d", len(res), len(writes))
+	}
+	for _, i := range []int{1, 2} {
+		if !errors.Is(res[i].Err, boom) || res[i].Endpoint != nil {
+			t.Errorf("result %d: got %s, %v; want nil, %v", i, jsonOf(res[i].Endpoint), res[i].Err, boom)
+		}
+	}
+	for _, i := range []int{0, 3} {
+		if res[i].Err != nil || res[i].Endpoint == nil {
+			t.Fatalf("result %d: got %s, %v; want endpoint %s", i, jsonOf(res[i].Endpoint), res[i].Err, writes[i].ID)
+		}
+		checkEndpoint(t, "GetEndpoint("+writes[i].ID+")", get(t, s, writes[i].ID), *res[i].Endpoint)
+	}
+	checkEndpoint(t, "old after its failed write", get(t, s, "old"), before)
+	checkNoEvents(t, s, "old")
+	wantGone(t, s, "new")
+
+	// Atomic: the same error aborts the call and nothing is written.
+	res, err = s.WriteEndpoints(ctx, acct1, appA, []store.EndpointWrite{
+		upd("c", email("c@example.com", ""), at(2)),
+		{ID: "old", Update: failing(boom)},
+	}, true)
+	if !errors.Is(err, boom) || res != nil {
+		t.Fatalf("WriteEndpoints(atomic=true): got %v, %v; want nil, %v", res, err, boom)
+	}
+	wantGone(t, s, "c")
 }
 
 func testResultsInOrder(t *testing.T, s store.Store) {
