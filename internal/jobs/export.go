@@ -43,7 +43,7 @@ func (t *task) runExport(ctx context.Context, cp *checkpoint) error {
 		return err
 	}
 	var buf bytes.Buffer
-	gz := gzip.NewWriter(&buf)
+	gz, _ := gzip.NewWriterLevel(&buf, gzip.BestSpeed) // a valid level never fails
 	for {
 		buf.Reset()
 		gz.Reset(&buf)

@@ -227,7 +227,12 @@ func (w *batchWriter) flush(ctx context.Context) error {
 		return nil
 	}
 	j := w.t.snapshot()
-	res, err := w.t.r.cfg.Store.WriteEndpoints(ctx, j.Account, j.AppID, w.writes, false)
+	// Most batches have no refused row: written atomically they cost no savepoint per endpoint.
+	// A batch with one is written again, non-atomically, so that only the refused rows fail.
+	res, err := w.t.r.cfg.Store.WriteEndpoints(ctx, j.Account, j.AppID, w.writes, true)
+	if err != nil && pinpoint.ErrorCode(err) != "" {
+		res, err = w.t.r.cfg.Store.WriteEndpoints(ctx, j.Account, j.AppID, w.writes, false)
+	}
 	if err != nil {
 		if ctx.Err() != nil {
 			return errStop
