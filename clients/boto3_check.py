@@ -190,6 +190,16 @@ b = pp.get_endpoint(ApplicationId=copy, EndpointId="a/b+c d")["EndpointResponse"
 eq({**b, "ApplicationId": app_id}, a, "endpoint after export and import")
 pp.delete_app(ApplicationId=copy)
 
+# --- an operation pinpointd does not implement => 501 NotImplementedException naming it (no retry)
+try:
+    pp.get_email_channel(ApplicationId=app_id)
+except ClientError as e:
+    eq(e.response["Error"]["Code"], "NotImplementedException", "unimplemented operation code")
+    eq(status(e.response), 501, "unimplemented operation status")
+    eq(e.response["Error"]["Message"], "pinpointd does not implement GetEmailChannel", "unimplemented operation message")
+else:
+    raise AssertionError("GetEmailChannel, which pinpointd does not implement, succeeded")
+
 # --- wrong secret => InvalidSignatureException
 bad = client(secret="x" * 40)
 try:

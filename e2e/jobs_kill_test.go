@@ -3,7 +3,6 @@ package e2e
 import (
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -16,18 +15,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/pinpoint"
 	"github.com/aws/aws-sdk-go-v2/service/pinpoint/types"
 )
-
-// buildBinary builds pinpointd into a temporary directory.
-func buildBinary(t *testing.T) string {
-	t.Helper()
-	bin := filepath.Join(t.TempDir(), "pinpointd")
-	build := exec.Command("go", "build", "-o", bin, "./cmd/pinpointd")
-	build.Dir = ".."
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("go build ./cmd/pinpointd: %v\n%s", err, out)
-	}
-	return bin
-}
 
 // kill9 kills the process with SIGKILL and waits for it.
 func (p *proc) kill9(t *testing.T) {

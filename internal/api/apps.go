@@ -3,8 +3,6 @@ package api
 import (
 	"net/http"
 	"strconv"
-	"strings"
-	"unicode/utf8"
 
 	"pinpointd/internal/pinpoint"
 )
@@ -27,10 +25,7 @@ func (s *Server) createApp(r *request) (int, any, error) {
 	if err := decode(r.body, &in); err != nil {
 		return 0, nil, err
 	}
-	if in.Name == nil || strings.TrimSpace(*in.Name) == "" {
-		return 0, nil, pinpoint.BadRequest("Name is required")
-	}
-	if err := validateTags(in.Tags, 0); err != nil {
+	if err := in.Validate(); err != nil {
 		return 0, nil, err
 	}
 	app := pinpoint.App{
@@ -93,24 +88,4 @@ func (s *Server) deleteApp(r *request) (int, any, error) {
 		return 0, nil, err
 	}
 	return http.StatusOK, s.appResponse(a), nil
-}
-
-// validateTags checks tags against the TagsModel limits; existing is how many tags the resource
-// keeps besides these.
-func validateTags(tags map[string]string, existing int) error {
-	if n := len(tags) + existing; n > pinpoint.MaxTags {
-		return pinpoint.BadRequest("tags: a resource may have at most %d tags; this would give it %d", pinpoint.MaxTags, n)
-	}
-	for k, v := range tags {
-		if n := utf8.RuneCountInString(k); n == 0 || n > pinpoint.MaxTagKeyLen {
-			return pinpoint.BadRequest("tags: key %q must be 1 to %d characters long", k, pinpoint.MaxTagKeyLen)
-		}
-		if strings.HasPrefix(strings.ToLower(k), "aws:") {
-			return pinpoint.BadRequest("tags: key %q must not start with \"aws:\"", k)
-		}
-		if n := utf8.RuneCountInString(v); n > pinpoint.MaxTagValueLen {
-			return pinpoint.BadRequest("tags: value of key %q is %d characters long; the limit is %d", k, n, pinpoint.MaxTagValueLen)
-		}
-	}
-	return nil
 }

@@ -59,21 +59,35 @@ func NewKeyAuth(cfg KeyAuthConfig) *KeyAuth {
 	return a
 }
 
+// Precheck implements Authenticator: it refuses, without the body, a request whose
+// Authorization header is missing or malformed, whose scope or date is refused, whose key is
+// unknown or revoked, or that declares UNSIGNED-PAYLOAD.
+func (a *KeyAuth) Precheck(ctx context.Context, r *http.Request) error {
+	_, err := a.verifier.VerifyHeaders(ctx, r)
+	return wireAuthError(err)
+}
+
 // Authenticate implements Authenticator.
 func (a *KeyAuth) Authenticate(ctx context.Context, r *http.Request, body []byte) (Principal, error) {
 	cred, err := a.verifier.Verify(ctx, r, body)
 	if err != nil {
-		var se *sigv4.Error
-		if errors.As(err, &se) {
-			return Principal{}, &pinpoint.Error{Code: se.Code, Message: se.Message}
-		}
-		return Principal{}, err
+		return Principal{}, wireAuthError(err)
 	}
 	k, err := a.key(ctx, cred.AccessKeyID)
 	if err != nil {
 		return Principal{}, err
 	}
 	return Principal{AccessKeyID: k.AccessKeyID, Account: k.Account, Allow: k.Allow}, nil
+}
+
+// wireAuthError turns a sigv4 refusal into the wire error with the same code; other errors
+// (internal failures) pass unchanged.
+func wireAuthError(err error) error {
+	var se *sigv4.Error
+	if errors.As(err, &se) {
+		return &pinpoint.Error{Code: se.Code, Message: se.Message}
+	}
+	return err
 }
 
 func (a *KeyAuth) secret(ctx context.Context, id string) (string, error) {

@@ -2,8 +2,6 @@ package api
 
 import (
 	"net/http"
-	"slices"
-	"strconv"
 
 	"pinpointd/internal/pinpoint"
 	"pinpointd/internal/store"
@@ -44,38 +42,18 @@ func (s *Server) updateEndpointsBatch(r *request) (int, any, error) {
 	if err := decode(r.body, &in); err != nil {
 		return 0, nil, err
 	}
-	if n := len(in.Item); n == 0 || n > pinpoint.MaxBatchItems {
-		return 0, nil, pinpoint.BadRequest("Item must hold 1 to %d endpoints; it holds %d", pinpoint.MaxBatchItems, n)
+	if err := in.Validate(); err != nil {
+		return 0, nil, err
 	}
 	writes := make([]store.EndpointWrite, len(in.Item))
-	seen := make(map[string]bool, len(in.Item))
 	for i := range in.Item {
 		item := &in.Item[i]
-		if item.ID == nil {
-			return 0, nil, pinpoint.BadRequest("Item[%d].Id is required", i)
-		}
-		id := *item.ID
-		if err := pinpoint.ValidateID(itemField(i, id)+"Id", id); err != nil {
-			return 0, nil, err
-		}
-		if seen[id] {
-			return 0, nil, pinpoint.BadRequest("%sId appears more than once in the batch", itemField(i, id))
-		}
-		seen[id] = true
-		if err := item.Validate(itemField(i, id)); err != nil {
-			return 0, nil, err
-		}
-		writes[i] = store.EndpointWrite{ID: id, Update: s.updater(r, id, &item.EndpointRequest)}
+		writes[i] = store.EndpointWrite{ID: *item.ID, Update: s.updater(r, *item.ID, &item.EndpointRequest)}
 	}
 	if _, err := s.store.WriteEndpoints(r.ctx, r.principal.Account, r.labels["app"], writes, true); err != nil {
 		return 0, nil, err
 	}
 	return http.StatusAccepted, pinpoint.MessageBody{Message: accepted, RequestID: r.id}, nil
-}
-
-// itemField prefixes field names of batch item i in messages.
-func itemField(i int, id string) string {
-	return "Item[" + strconv.Itoa(i) + "] (Id " + strconv.Quote(id) + ")."
 }
 
 func (s *Server) getEndpoint(r *request) (int, any, error) {
@@ -110,47 +88,22 @@ func (s *Server) deleteUserEndpoints(r *request) (int, any, error) {
 	return http.StatusAccepted, pinpoint.EndpointsResponse{Item: eps}, nil
 }
 
-// UpdateAttributesRequest is the body of RemoveAttributes.
-type updateAttributesRequest struct {
-	Blacklist []string `json:"Blacklist"`
-}
-
-type attributesResource struct {
-	ApplicationID string   `json:"ApplicationId"`
-	AttributeType string   `json:"AttributeType"`
-	Attributes    []string `json:"Attributes"`
-}
-
 // removeAttributes adds names to the app's exclusion list for one attribute type: later updates
 // and events drop those attributes. Stored values are kept, as in Pinpoint.
 func (s *Server) removeAttributes(r *request) (int, any, error) {
 	typ := r.labels["type"]
-	switch typ {
-	case pinpoint.AttrTypeCustom, pinpoint.AttrTypeMetric, pinpoint.AttrTypeUser:
-	default:
-		return 0, nil, pinpoint.BadRequest("attribute-type %q must be one of %s, %s, %s", typ, pinpoint.AttrTypeCustom, pinpoint.AttrTypeMetric, pinpoint.AttrTypeUser)
+	if err := pinpoint.ValidateAttributeType(typ); err != nil {
+		return 0, nil, err
 	}
-	var in updateAttributesRequest
+	var in pinpoint.UpdateAttributesRequest
 	if err := decode(r.body, &in); err != nil {
 		return 0, nil, err
 	}
-	for i, name := range in.Blacklist {
-		if name == "" || len([]rune(name)) > pinpoint.MaxAttrNameLen+1 {
-			return 0, nil, pinpoint.BadRequest("Blacklist[%d] %q must be 1 to %d characters long (a trailing * matches a prefix)", i, name, pinpoint.MaxAttrNameLen)
-		}
+	if err := in.Validate(); err != nil {
+		return 0, nil, err
 	}
 	app, err := s.store.UpdateApp(r.ctx, r.principal.Account, r.labels["app"], func(a *pinpoint.App) error {
-		if a.Excluded == nil {
-			a.Excluded = map[string][]string{}
-		}
-		list := a.Excluded[typ]
-		for _, name := range in.Blacklist {
-			if !slices.Contains(list, name) {
-				list = append(list, name)
-			}
-		}
-		slices.Sort(list)
-		a.Excluded[typ] = list
+		a.Exclude(typ, in.Blacklist)
 		return nil
 	})
 	if err != nil {
@@ -160,5 +113,5 @@ func (s *Server) removeAttributes(r *request) (int, any, error) {
 	if names == nil {
 		names = []string{}
 	}
-	return http.StatusOK, attributesResource{ApplicationID: app.ID, AttributeType: typ, Attributes: names}, nil
+	return http.StatusOK, pinpoint.AttributesResource{ApplicationID: app.ID, AttributeType: typ, Attributes: names}, nil
 }

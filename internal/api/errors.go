@@ -19,6 +19,8 @@ var statusOf = map[string]int{
 	pinpoint.CodePayloadTooLarge:     http.StatusRequestEntityTooLarge,
 	pinpoint.CodeTooManyRequests:     http.StatusTooManyRequests,
 	pinpoint.CodeInternal:            http.StatusInternalServerError,
+	pinpoint.CodeNotImplemented:      http.StatusNotImplemented,
+	pinpoint.CodeServiceUnavailable:  http.StatusServiceUnavailable,
 	pinpoint.CodeForbidden:           http.StatusForbidden,
 	pinpoint.CodeAccessDenied:        http.StatusForbidden,
 	pinpoint.CodeConflict:            http.StatusConflict,

@@ -1,11 +1,10 @@
 package api
 
 import (
-	"encoding/json"
 	"errors"
+	"maps"
 	"net/http"
-	"sort"
-	"unicode/utf8"
+	"slices"
 
 	"pinpointd/internal/pinpoint"
 	"pinpointd/internal/store"
@@ -24,36 +23,17 @@ func (s *Server) putEvents(r *request) (int, any, error) {
 	if err := decode(r.body, &in); err != nil {
 		return 0, nil, err
 	}
-	if in.BatchItem == nil {
-		return 0, nil, pinpoint.BadRequest("BatchItem is required")
-	}
-	total := 0
-	for _, b := range in.BatchItem {
-		total += len(b.Events)
-	}
-	if total > pinpoint.MaxEventsPerRequest {
-		return 0, nil, pinpoint.BadRequest("BatchItem holds %d events; the limit is %d per request", total, pinpoint.MaxEventsPerRequest)
+	if err := in.Validate(); err != nil {
+		return 0, nil, err
 	}
 
-	ids := make([]string, 0, len(in.BatchItem))
-	for id := range in.BatchItem {
-		ids = append(ids, id)
-	}
-	sort.Strings(ids)
+	ids := slices.Sorted(maps.Keys(in.BatchItem))
 	results := make(map[string]pinpoint.ItemResponse, len(ids))
 	var writes []store.EndpointWrite
 	for _, id := range ids {
 		b := in.BatchItem[id]
 		item := pinpoint.ItemResponse{EventsItemResponse: make(map[string]pinpoint.ItemResult, len(b.Events))}
-		field := "BatchItem[" + id + "]."
-		err := pinpoint.ValidateID(field+"EndpointId", id)
-		if err == nil && b.Endpoint == nil {
-			err = pinpoint.BadRequest("%sEndpoint is required", field)
-		}
-		if err == nil {
-			err = b.Endpoint.Validate(field + "Endpoint.")
-		}
-		if err != nil {
+		if err := b.ValidateEndpoint(id); err != nil {
 			msg := errMessage(err)
 			item.EndpointItemResponse = &pinpoint.ItemResult{StatusCode: http.StatusBadRequest, Message: msg}
 			for evID := range b.Events {
@@ -63,13 +43,14 @@ func (s *Server) putEvents(r *request) (int, any, error) {
 			continue
 		}
 		var events []store.Event
-		for evID, ev := range b.Events {
-			stored, err := storedEvent(evID, ev)
+		for _, evID := range slices.Sorted(maps.Keys(b.Events)) {
+			ev := b.Events[evID]
+			ts, body, err := ev.Validate(evID)
 			if err != nil {
 				item.EventsItemResponse[evID] = pinpoint.ItemResult{StatusCode: http.StatusBadRequest, Message: errMessage(err)}
 				continue
 			}
-			events = append(events, stored)
+			events = append(events, store.Event{ID: evID, Type: *ev.EventType, Timestamp: ts, Body: body})
 		}
 		results[id] = item
 		writes = append(writes, store.EndpointWrite{ID: id, Update: s.updater(r, id, b.Endpoint), Events: events})
@@ -106,57 +87,4 @@ func errMessage(err error) string {
 		return e.Message
 	}
 	return err.Error()
-}
-
-// storedEvent validates an event against the PutEvents limits of spec §7.2 and returns it as stored.
-func storedEvent(id string, ev pinpoint.Event) (store.Event, error) {
-	field := "Event " + id + ": "
-	if id == "" || utf8.RuneCountInString(id) > pinpoint.MaxIDLen {
-		return store.Event{}, pinpoint.BadRequest("%sevent ID must be 1 to %d characters long", field, pinpoint.MaxIDLen)
-	}
-	if ev.EventType == nil || *ev.EventType == "" {
-		return store.Event{}, pinpoint.BadRequest("%sEventType is required", field)
-	}
-	if ev.Timestamp == nil {
-		return store.Event{}, pinpoint.BadRequest("%sTimestamp is required", field)
-	}
-	ts, ok := pinpoint.ParseTime(*ev.Timestamp)
-	if !ok {
-		return store.Event{}, pinpoint.BadRequest("%sTimestamp %q is not an ISO 8601 date", field, *ev.Timestamp)
-	}
-	if n := len(ev.Attributes) + len(ev.Metrics); n > pinpoint.MaxEventAttrs {
-		return store.Event{}, pinpoint.BadRequest("%sAttributes and Metrics hold %d keys; the limit is %d", field, n, pinpoint.MaxEventAttrs)
-	}
-	for k, v := range ev.Attributes {
-		if n := utf8.RuneCountInString(k); n == 0 || n > pinpoint.MaxAttrNameLen {
-			return store.Event{}, pinpoint.BadRequest("%sattribute name %q must be 1 to %d characters long", field, k, pinpoint.MaxAttrNameLen)
-		}
-		if n := utf8.RuneCountInString(v); n > pinpoint.MaxEventAttrValueLen {
-			return store.Event{}, pinpoint.BadRequest("%sattribute %q has a value of %d characters; the limit is %d", field, k, n, pinpoint.MaxEventAttrValueLen)
-		}
-	}
-	for k := range ev.Metrics {
-		if n := utf8.RuneCountInString(k); n == 0 || n > pinpoint.MaxAttrNameLen {
-			return store.Event{}, pinpoint.BadRequest("%smetric name %q must be 1 to %d characters long", field, k, pinpoint.MaxAttrNameLen)
-		}
-	}
-	if se := ev.Session; se != nil {
-		if se.ID == nil || *se.ID == "" {
-			return store.Event{}, pinpoint.BadRequest("%sSession.Id is required", field)
-		}
-		if se.StartTimestamp == nil {
-			return store.Event{}, pinpoint.BadRequest("%sSession.StartTimestamp is required", field)
-		}
-		if _, ok := pinpoint.ParseTime(*se.StartTimestamp); !ok {
-			return store.Event{}, pinpoint.BadRequest("%sSession.StartTimestamp %q is not an ISO 8601 date", field, *se.StartTimestamp)
-		}
-	}
-	body, err := json.Marshal(ev)
-	if err != nil {
-		return store.Event{}, err
-	}
-	if len(body) > pinpoint.MaxEventBytes {
-		return store.Event{}, pinpoint.BadRequest("%sthe event is %d bytes serialized; the limit is %d", field, len(body), pinpoint.MaxEventBytes)
-	}
-	return store.Event{ID: id, Type: *ev.EventType, Timestamp: ts, Body: body}, nil
 }

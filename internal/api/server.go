@@ -6,14 +6,15 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/url"
 	"runtime/debug"
+	"strconv"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -30,9 +31,14 @@ type Principal struct {
 	Allow []string
 }
 
-// Authenticator establishes who sent a request. body is the whole request body. An error that is
-// a *pinpoint.Error is answered as is (403 codes); any other error is an internal failure.
+// Authenticator establishes who sent a request. An error that is a *pinpoint.Error is answered
+// as is (403 codes); any other error is an internal failure.
 type Authenticator interface {
+	// Precheck refuses, from its headers alone, a request that no body could authenticate
+	// (no or a malformed Authorization header, an unknown or revoked key, …). The server
+	// calls it before reading the body; a nil error promises nothing.
+	Precheck(ctx context.Context, r *http.Request) error
+	// Authenticate verifies the request with body, the whole request body.
 	Authenticate(ctx context.Context, r *http.Request, body []byte) (Principal, error)
 }
 
@@ -47,7 +53,21 @@ type Config struct {
 	// Limiter, when set, is asked before each authenticated operation; a false answer is a 429
 	// TooManyRequestsException with Retry-After.
 	Limiter func(account, op string) (ok bool, retryAfter time.Duration)
+	// WriteTimeout bounds how long a response may take to be computed and written, counted
+	// from when the request's body has been read (from the start of the request for one
+	// answered before its body is read). A client that does not read its response is
+	// disconnected when it passes. 0: no bound.
+	WriteTimeout time.Duration
+	// BodyBudget bounds the bytes that request bodies not yet authenticated may hold in all;
+	// a request whose body does not fit is answered 503 ServiceUnavailableException with
+	// Retry-After. 0: DefaultBodyBudget. It should be at least pinpoint.MaxRequestBytes, or
+	// the largest bodies are never accepted.
+	BodyBudget int64
 }
+
+// DefaultBodyBudget is the BodyBudget of a Config that sets none: nine bodies of the largest
+// size, or thousands of the usual few kilobytes.
+const DefaultBodyBudget = 64 << 20
 
 // Server serves the Pinpoint API over HTTP.
 type Server struct {
@@ -61,6 +81,8 @@ type Server struct {
 	routes  []route
 	metrics *metrics
 	jobs    jobAPI // import and export jobs (jobs.go)
+	writeTO time.Duration
+	budget  budget
 }
 
 // New returns a Server for cfg.
@@ -74,6 +96,11 @@ func New(cfg Config) *Server {
 		newID:   cfg.NewID,
 		limiter: cfg.Limiter,
 		metrics: newMetrics(),
+		writeTO: cfg.WriteTimeout,
+		budget:  budget{free: cfg.BodyBudget},
+	}
+	if s.budget.free <= 0 {
+		s.budget.free = DefaultBodyBudget
 	}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
@@ -84,7 +111,7 @@ func New(cfg Config) *Server {
 	if s.newID == nil {
 		s.newID = randomID
 	}
-	s.routes = s.routeTable()
+	s.routes = withFallback(s.routeTable())
 	return s
 }
 
@@ -123,6 +150,7 @@ const (
 	keyRequestID ctxKey = iota
 	keyOperation
 	keyLabels // the decoded path labels, for error messages
+	keyConn   // the *framedConn a request arrived on
 )
 
 func requestID(ctx context.Context) string { s, _ := ctx.Value(keyRequestID).(string); return s }
@@ -149,6 +177,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	// service allowed; the signature, not the origin, is what authenticates a request.
 	h.Set("Access-Control-Allow-Origin", "*")
 	h.Set("Access-Control-Expose-Headers", "x-amzn-RequestId, x-amzn-ErrorType, x-amzn-ErrorMessage, Date, Retry-After")
+	s.extendWrite(w)
 	s.metrics.inflight.Add(1)
 	status := http.StatusInternalServerError
 	defer func() {
@@ -167,7 +196,19 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			slog.String("op", op), slog.Int("status", status), slog.Duration("duration", d),
 			slog.String("request_id", rid), slog.String("method", r.Method))
 	}()
+	if err := checkFraming(w, r); err != nil {
+		status = s.writeError(w, r, err)
+		return
+	}
 	status = s.serve(w, r, &op)
+}
+
+// extendWrite gives the response WriteTimeout from now to be written.
+func (s *Server) extendWrite(w http.ResponseWriter) {
+	if s.writeTO > 0 {
+		// ErrNotSupported (a ResponseWriter that is no connection) leaves nothing to bound.
+		_ = http.NewResponseController(w).SetWriteDeadline(time.Now().Add(s.writeTO))
+	}
 }
 
 func (s *Server) newRequestID() string {
@@ -203,6 +244,9 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, op *string) int {
 		return http.StatusOK
 	}
 
+	if err := checkPath(rawPath(r)); err != nil {
+		return s.writeError(w, r, err)
+	}
 	if r.Method == http.MethodOptions && r.Header.Get("Access-Control-Request-Method") != "" {
 		return s.preflight(w, r)
 	}
@@ -216,11 +260,18 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, op *string) int {
 		return s.writeError(w, r, err)
 	}
 
-	body, err := readBody(w, r, rt.maxBody)
+	// Nothing of the body is read for a request that cannot authenticate, and the bodies
+	// read before their signature is checked share one budget.
+	if err := s.auth.Precheck(r.Context(), r); err != nil {
+		return s.writeError(w, r, err)
+	}
+	body, release, err := s.readBody(w, r, rt.maxBody)
+	s.extendWrite(w) // reading the body does not count against the response
 	if err != nil {
 		return s.writeError(w, r, err)
 	}
 	p, err := s.auth.Authenticate(r.Context(), r, body)
+	release()
 	if err != nil {
 		return s.writeError(w, r, err)
 	}
@@ -352,80 +403,129 @@ func checkText(labels map[string]string, query url.Values) error {
 	return nil
 }
 
-// readBody reads the whole body, refusing one over limit with PayloadTooLargeException.
-func readBody(w http.ResponseWriter, r *http.Request, limit int64) ([]byte, error) {
-	tooLarge := pinpoint.Errorf(pinpoint.CodePayloadTooLarge, "Request body exceeds the limit of %d bytes", limit)
-	if r.ContentLength > limit {
-		return nil, tooLarge
-	}
+// drainPast is how far past its limit a body is read and discarded before a 413 is answered:
+// a client that sends its whole body before it reads (Python's http.client, so botocore and
+// the AWS CLI) sees the 413 instead of a reset connection. Beyond it, the connection is closed
+// with the body unread.
+const drainPast = 16 << 20
+
+// readBody reads the whole body. A body over limit is PayloadTooLargeException (the connection
+// is closed after the answer); a body that does not fit in the budget of unauthenticated bodies
+// is ServiceUnavailableException with Retry-After. On success, release gives the body's share
+// of the budget back: call it once the body is authenticated (or refused); on error nothing is
+// held.
+func (s *Server) readBody(w http.ResponseWriter, r *http.Request, limit int64) (body []byte, release func(), err error) {
 	n := r.ContentLength
-	if n < 0 || n > 64<<10 {
-		n = 512
+	switch {
+	case n == 0 || r.Body == nil || r.Body == http.NoBody:
+		return nil, func() {}, nil
+	case n > limit:
+		// A client waiting for "100 Continue" has sent nothing yet and reads the 413 as is.
+		if n <= limit+drainPast && !strings.EqualFold(r.Header.Get("Expect"), "100-continue") {
+			io.CopyN(io.Discard, r.Body, n)
+		}
+		w.Header().Set("Connection", "close")
+		return nil, nil, tooLarge(limit)
 	}
-	buf := bytes.NewBuffer(make([]byte, 0, n+1))
-	_, err := buf.ReadFrom(http.MaxBytesReader(w, r.Body, limit))
-	var mbe *http.MaxBytesError
-	if errors.As(err, &mbe) {
-		return nil, tooLarge
+	reserve := n
+	if n < 0 { // chunked: the length is known only at the end
+		reserve = limit + 1
 	}
+	if !s.budget.take(reserve) {
+		return nil, nil, &retryAfter{pinpoint.Errorf(pinpoint.CodeServiceUnavailable,
+			"The server is reading too many request bodies at once; retry the request"), 1}
+	}
+	body, err = readReserved(r.Body, n, limit)
 	if err != nil {
+		s.budget.give(reserve)
+		if pinpoint.ErrorCode(err) == pinpoint.CodePayloadTooLarge {
+			w.Header().Set("Connection", "close")
+		}
+		return nil, nil, err
+	}
+	return body, func() { s.budget.give(reserve) }, nil
+}
+
+// readReserved reads a body of n bytes (n < 0: chunked, at most limit) into memory reserved for it.
+func readReserved(b io.Reader, n, limit int64) ([]byte, error) {
+	if n > 0 {
+		// The length is known and within the budget: one allocation of exactly that size.
+		body := make([]byte, n)
+		if _, err := io.ReadFull(b, body); err != nil {
+			return nil, pinpoint.BadRequest("Could not read the request body: %v", err)
+		}
+		return body, nil
+	}
+	buf := bytes.NewBuffer(make([]byte, 0, 512))
+	if _, err := buf.ReadFrom(io.LimitReader(b, limit+1)); err != nil {
 		return nil, pinpoint.BadRequest("Could not read the request body: %v", err)
+	}
+	if int64(buf.Len()) > limit {
+		io.CopyN(io.Discard, b, drainPast)
+		return nil, tooLarge(limit)
 	}
 	return buf.Bytes(), nil
 }
 
-// decode unmarshals a JSON body into v. An empty body decodes as {}. Malformed JSON or a value of
-// the wrong type is a BadRequestException that names the field.
-func decode(body []byte, v any) error {
-	if len(bytes.TrimSpace(body)) == 0 {
-		return nil
-	}
-	// NUL cannot be stored in a text column (PostgreSQL refuses it) and no Pinpoint field needs it.
-	if bytes.Contains(body, []byte(`\u0000`)) {
-		return pinpoint.BadRequest("Strings in the request must not contain NUL (\\u0000)")
-	}
-	// The two hottest bodies have a fast path for their common form (v is always a zero value,
-	// as it requires); whatever it declines, encoding/json decodes or reports.
-	switch v := v.(type) {
-	case *pinpoint.EndpointRequest:
-		if pinpoint.DecodeEndpointRequest(body, v) {
-			return nil
-		}
-	case *pinpoint.EndpointBatchRequest:
-		if pinpoint.DecodeEndpointBatchRequest(body, v) {
-			return nil
-		}
-	}
-	err := json.Unmarshal(body, v)
-	if err == nil {
-		return nil
-	}
-	var te *json.UnmarshalTypeError
-	if errors.As(err, &te) {
-		field := te.Field
-		if field == "" {
-			field = "the request body"
-		}
-		return pinpoint.BadRequest("Invalid value for %s: expected %s, got JSON %s", field, jsonType(te.Type.Kind().String()), te.Value)
-	}
-	var se *json.SyntaxError
-	if errors.As(err, &se) {
-		return pinpoint.BadRequest("Malformed JSON at byte %d: %v", se.Offset, se)
-	}
-	return pinpoint.BadRequest("Malformed JSON: %v", err)
+func tooLarge(limit int64) error {
+	return pinpoint.Errorf(pinpoint.CodePayloadTooLarge, "Request body exceeds the limit of %d bytes", limit)
 }
 
-func jsonType(kind string) string {
-	switch kind {
-	case "float64", "int64", "int":
-		return "number"
-	case "struct", "map", "ptr":
-		return "object"
-	case "slice":
-		return "array"
-	}
-	return kind
+// budget counts the bytes that bodies being read may still take. Its methods are safe for
+// concurrent use.
+type budget struct {
+	mu   sync.Mutex
+	free int64
 }
+
+// take reserves n bytes; false (and nothing reserved) when fewer are free.
+func (b *budget) take(n int64) bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if n > b.free {
+		return false
+	}
+	b.free -= n
+	return true
+}
+
+// give returns n bytes taken before.
+func (b *budget) give(n int64) {
+	b.mu.Lock()
+	b.free += n
+	b.mu.Unlock()
+}
+
+// checkPath refuses a path with an empty, "." or ".." segment, percent-encoded or not (a
+// trailing slash and "//" make empty segments). Clients and proxies that remove such segments
+// would see another path than the one signed or routed; no Pinpoint path has them.
+func checkPath(path string) error {
+	for seg := range strings.SplitSeq(strings.TrimPrefix(path, "/"), "/") {
+		v := seg
+		if strings.IndexByte(seg, '%') >= 0 {
+			if u, err := url.PathUnescape(seg); err == nil {
+				v = u
+			}
+		}
+		if v == "" || v == "." || v == ".." {
+			return pinpoint.BadRequest("The request path %s has an empty, '.' or '..' segment; "+
+				"Pinpoint paths have none, so an ID cannot be '.' or '..' or empty", echoPath(path))
+		}
+	}
+	return nil
+}
+
+// echoPath quotes at most 200 bytes of a request path in a message.
+func echoPath(p string) string {
+	if len(p) > 200 {
+		p = p[:200] + "..."
+	}
+	return strconv.Quote(p)
+}
+
+// decode decodes a JSON request body into v with pinpoint.Decode, which refuses, naming the field,
+// what no request may hold.
+func decode(body []byte, v any) error { return pinpoint.Decode(body, v) }
 
 // bufPool recycles response buffers.
 var bufPool = pool[*bytes.Buffer]{newFn: func() *bytes.Buffer { return new(bytes.Buffer) }}

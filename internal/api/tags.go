@@ -27,28 +27,15 @@ func (s *Server) tagResource(r *request) (int, any, error) {
 	if err := decode(r.body, &in); err != nil {
 		return 0, nil, err
 	}
-	if in.Tags == nil {
-		return 0, nil, pinpoint.BadRequest("tags is required")
-	}
-	if err := validateTags(in.Tags, 0); err != nil {
+	if err := in.Validate(); err != nil {
 		return 0, nil, err
 	}
 	_, err = s.store.UpdateApp(r.ctx, r.principal.Account, id, func(a *pinpoint.App) error {
-		kept := 0
-		for k := range a.Tags {
-			if _, ok := in.Tags[k]; !ok {
-				kept++
-			}
-		}
-		if err := validateTags(in.Tags, kept); err != nil {
+		tags, err := pinpoint.MergeTags(a.Tags, in.Tags)
+		if err != nil {
 			return err
 		}
-		if a.Tags == nil {
-			a.Tags = make(map[string]string, len(in.Tags))
-		}
-		for k, v := range in.Tags {
-			a.Tags[k] = v
-		}
+		a.Tags = tags
 		return nil
 	})
 	if err != nil {
@@ -63,8 +50,8 @@ func (s *Server) untagResource(r *request) (int, any, error) {
 		return 0, nil, err
 	}
 	keys := r.http.URL.Query()["tagKeys"]
-	if len(keys) == 0 {
-		return 0, nil, pinpoint.BadRequest("tagKeys is required")
+	if err := pinpoint.ValidateTagKeys(keys); err != nil {
+		return 0, nil, err
 	}
 	_, err = s.store.UpdateApp(r.ctx, r.principal.Account, id, func(a *pinpoint.App) error {
 		for _, k := range keys {

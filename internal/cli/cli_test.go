@@ -93,3 +93,13 @@ func TestLimiter(t *testing.T) {
 		t.Error("a second later the bucket has not refilled")
 	}
 }
+
+// TestServeRefusesSmallBodyBudget: a budget that cannot hold one body of the largest size would
+// refuse every such body, so serve does not start with it.
+func TestServeRefusesSmallBodyBudget(t *testing.T) {
+	dsn := "sqlite:" + filepath.Join(t.TempDir(), "budget.db")
+	code, _, errOut := runMain(t, "serve", "--addr", "127.0.0.1:0", "--store", dsn, "--body-budget-mib", "6")
+	if code == 0 || !strings.Contains(errOut, "body budget") {
+		t.Errorf("serve --body-budget-mib 6: exit %d, stderr %q; want a refusal naming the body budget", code, errOut)
+	}
+}

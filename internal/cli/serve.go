@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"pinpointd/internal/api"
+	"pinpointd/internal/pinpoint"
 	"pinpointd/internal/store"
 	"pinpointd/internal/store/postgres"
 	"pinpointd/internal/store/sqlite"
@@ -40,12 +41,28 @@ type Options struct {
 	RateLimit float64
 	// RateBurst is the bucket size; 0 means max(1, RateLimit).
 	RateBurst int
-	Log       *slog.Logger
+	// WriteTimeout bounds how long a response may take, not counting the reading of the
+	// request's body; 0 means DefaultWriteTimeout.
+	WriteTimeout time.Duration
+	// IdleTimeout is how long a keep-alive connection may wait for its next request; 0 means
+	// DefaultIdleTimeout.
+	IdleTimeout time.Duration
+	// BodyBudget bounds the bytes of request bodies read but not yet authenticated; 0 means
+	// api.DefaultBodyBudget. Beyond it, requests are answered 503 with Retry-After.
+	BodyBudget int64
+	Log        *slog.Logger
 	// Out receives the one-time message with a generated root key.
 	Out io.Writer
 	// Jobs configures import and export jobs (jobs.go).
 	Jobs JobOptions
 }
+
+// Defaults of the connection timeouts. ReadHeaderTimeout and ReadTimeout are fixed: 10 s for a
+// request's header, 60 s for the whole request with its body.
+const (
+	DefaultWriteTimeout = 30 * time.Second
+	DefaultIdleTimeout  = 30 * time.Second
+)
 
 // Instance is a running server.
 type Instance struct {
@@ -87,6 +104,15 @@ func Start(ctx context.Context, o Options) (*Instance, error) {
 	if o.Region == "" {
 		o.Region = defaultRegion
 	}
+	if o.WriteTimeout <= 0 {
+		o.WriteTimeout = DefaultWriteTimeout
+	}
+	if o.IdleTimeout <= 0 {
+		o.IdleTimeout = DefaultIdleTimeout
+	}
+	if o.BodyBudget > 0 && o.BodyBudget < pinpoint.MaxRequestBytes {
+		return nil, fmt.Errorf("the body budget (%d bytes) must hold at least one body of the largest size (%d bytes)", o.BodyBudget, pinpoint.MaxRequestBytes)
+	}
 	st, err := OpenStore(ctx, o.Store, o.Log)
 	if err != nil {
 		return nil, err
@@ -96,10 +122,12 @@ func Start(ctx context.Context, o Options) (*Instance, error) {
 		return nil, err
 	}
 	cfg := api.Config{
-		Store:  st,
-		Auth:   api.NewKeyAuth(api.KeyAuthConfig{Store: st, MaxSkew: o.MaxSkew, AllowRegion: regionPolicy(o.SigningRegions)}),
-		Region: o.Region,
-		Log:    o.Log,
+		Store:        st,
+		Auth:         api.NewKeyAuth(api.KeyAuthConfig{Store: st, MaxSkew: o.MaxSkew, AllowRegion: regionPolicy(o.SigningRegions)}),
+		Region:       o.Region,
+		Log:          o.Log,
+		WriteTimeout: o.WriteTimeout,
+		BodyBudget:   o.BodyBudget,
 	}
 	if o.RateLimit > 0 {
 		cfg.Limiter = newLimiter(o.RateLimit, o.RateBurst).allow
@@ -128,16 +156,21 @@ func Start(ctx context.Context, o Options) (*Instance, error) {
 			Handler:           srv,
 			ReadHeaderTimeout: 10 * time.Second,
 			ReadTimeout:       60 * time.Second,
-			IdleTimeout:       120 * time.Second,
-			MaxHeaderBytes:    64 << 10,
-			ErrorLog:          slog.NewLogLogger(o.Log.Handler(), slog.LevelWarn),
+			// The API bounds the response itself (api.Config.WriteTimeout), from after the
+			// body is read, so that a slow upload does not eat into it.
+			IdleTimeout:    o.IdleTimeout,
+			MaxHeaderBytes: 64 << 10,
+			// FramingListener needs to see every request reach the handler, "OPTIONS *" too.
+			ConnContext:                  api.ConnContext,
+			DisableGeneralOptionsHandler: true,
+			ErrorLog:                     slog.NewLogLogger(o.Log.Handler(), slog.LevelWarn),
 		},
-		listener: ln,
+		listener: api.FramingListener(ln),
 		served:   make(chan error, 1),
 		log:      o.Log,
 		stopJobs: stopJobs,
 	}
-	go func() { inst.served <- inst.http.Serve(ln) }()
+	go func() { inst.served <- inst.http.Serve(inst.listener) }()
 	o.Log.Info("serving", "addr", ln.Addr().String(), "store", redact(o.Store), "region", o.Region)
 	return inst, nil
 }
@@ -246,6 +279,9 @@ func serveCmd(ctx context.Context, args []string, env func(string) string, stdou
 	fs.DurationVar(&o.MaxSkew, "max-skew", envDuration(env, "PINPOINTD_MAX_SKEW", 15*time.Minute), "largest accepted clock skew of signed requests (env PINPOINTD_MAX_SKEW)")
 	fs.Float64Var(&o.RateLimit, "rate-limit", envFloat(env, "PINPOINTD_RATE_LIMIT", 0), "requests per second per account and operation; 0 = unlimited (env PINPOINTD_RATE_LIMIT)")
 	fs.IntVar(&o.RateBurst, "rate-burst", int(envFloat(env, "PINPOINTD_RATE_BURST", 0)), "burst size of the rate limit; 0 = the rate (env PINPOINTD_RATE_BURST)")
+	fs.DurationVar(&o.WriteTimeout, "write-timeout", envDuration(env, "PINPOINTD_WRITE_TIMEOUT", DefaultWriteTimeout), "longest time a response may take, once the request body is read (env PINPOINTD_WRITE_TIMEOUT)")
+	fs.DurationVar(&o.IdleTimeout, "idle-timeout", envDuration(env, "PINPOINTD_IDLE_TIMEOUT", DefaultIdleTimeout), "how long a keep-alive connection may wait for its next request (env PINPOINTD_IDLE_TIMEOUT)")
+	budgetMiB := fs.Int64("body-budget-mib", int64(envFloat(env, "PINPOINTD_BODY_BUDGET_MIB", api.DefaultBodyBudget>>20)), "MiB that request bodies not yet authenticated may hold in all; beyond, 503 with Retry-After (env PINPOINTD_BODY_BUDGET_MIB)")
 	regions := fs.String("signing-regions", env("PINPOINTD_SIGNING_REGIONS"), "comma-separated regions a signature may be scoped to; empty = any (env PINPOINTD_SIGNING_REGIONS)")
 	pprofAddr := fs.String("pprof-addr", env("PINPOINTD_PPROF_ADDR"), "serve net/http/pprof on this address (off when empty; keep it on loopback) (env PINPOINTD_PPROF_ADDR)")
 	logFormat := fs.String("log-format", envOr(env, "PINPOINTD_LOG_FORMAT", "text"), "text or json (env PINPOINTD_LOG_FORMAT)")
@@ -253,6 +289,7 @@ func serveCmd(ctx context.Context, args []string, env func(string) string, stdou
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
+	o.BodyBudget = *budgetMiB << 20
 	for _, r := range strings.Split(*regions, ",") {
 		if r = strings.TrimSpace(r); r != "" {
 			o.SigningRegions = append(o.SigningRegions, r)

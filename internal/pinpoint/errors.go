@@ -13,6 +13,8 @@ const (
 	CodePayloadTooLarge     = "PayloadTooLargeException"
 	CodeTooManyRequests     = "TooManyRequestsException"
 	CodeInternal            = "InternalServerErrorException"
+	CodeNotImplemented      = "NotImplementedException" // an operation of the API pinpointd does not serve
+	CodeServiceUnavailable  = "ServiceUnavailableException"
 	CodeForbidden           = "ForbiddenException"
 	CodeAccessDenied        = "AccessDeniedException"
 	CodeConflict            = "ConflictException"

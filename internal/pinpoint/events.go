@@ -1,5 +1,12 @@
 package pinpoint
 
+import (
+	"encoding/json"
+	"strconv"
+	"time"
+	"unicode/utf8"
+)
+
 // EventsRequest is the body of PutEvents: endpoint ID -> that endpoint and its events.
 type EventsRequest struct {
 	BatchItem map[string]EventsBatch `json:"BatchItem"`
@@ -48,4 +55,94 @@ type ItemResponse struct {
 type ItemResult struct {
 	Message    string `json:"Message"`
 	StatusCode int    `json:"StatusCode"`
+}
+
+// Validate checks what makes PutEvents refuse a request whole: BatchItem is required and holds at
+// most MaxEventsPerRequest events in all. Everything else is judged per endpoint and per event
+// (EventsBatch.ValidateEndpoint, Event.Validate) and reported inside the 202.
+func (r *EventsRequest) Validate() error {
+	if r.BatchItem == nil {
+		return BadRequest("BatchItem is required")
+	}
+	total := 0
+	for _, b := range r.BatchItem {
+		total += len(b.Events)
+	}
+	if total > MaxEventsPerRequest {
+		return BadRequest("BatchItem holds %d events; the limit is %d per request", total, MaxEventsPerRequest)
+	}
+	return nil
+}
+
+// ValidateEndpoint checks the endpoint part of the BatchItem keyed by the endpoint ID id: the ID,
+// and the Endpoint, which is required and checked as UpdateEndpoint checks its body. Messages
+// name fields as BatchItem[id].Endpoint.….
+func (b *EventsBatch) ValidateEndpoint(id string) error {
+	field := "BatchItem[" + strconv.Quote(id) + "]."
+	if err := ValidateID(field+"EndpointId", id); err != nil {
+		return err
+	}
+	if b.Endpoint == nil {
+		return BadRequest("%sEndpoint is required", field)
+	}
+	return b.Endpoint.Validate(field + "Endpoint.")
+}
+
+// Validate checks the event keyed by id against the PutEvents limits of spec §7.2: an ID of 1 to
+// MaxIDLen characters, EventType and an ISO 8601 Timestamp required, at most MaxEventAttrs
+// attribute and metric keys with names of 1 to MaxAttrNameLen characters, attribute values of at
+// most MaxEventAttrValueLen characters, a Session with an Id and an ISO 8601 StartTimestamp when
+// one is sent, and at most MaxEventBytes serialized. It returns the event's instant and its
+// serialized form, the JSON the size limit applies to, for the caller to store.
+func (ev *Event) Validate(id string) (time.Time, []byte, error) {
+	field := "Event " + strconv.Quote(id) + ": "
+	if id == "" || utf8.RuneCountInString(id) > MaxIDLen {
+		return time.Time{}, nil, BadRequest("%sevent ID must be 1 to %d characters long", field, MaxIDLen)
+	}
+	if ev.EventType == nil || *ev.EventType == "" {
+		return time.Time{}, nil, BadRequest("%sEventType is required", field)
+	}
+	if ev.Timestamp == nil {
+		return time.Time{}, nil, BadRequest("%sTimestamp is required", field)
+	}
+	ts, ok := ParseTime(*ev.Timestamp)
+	if !ok {
+		return time.Time{}, nil, BadRequest("%sTimestamp %q is not an ISO 8601 date", field, *ev.Timestamp)
+	}
+	if n := len(ev.Attributes) + len(ev.Metrics); n > MaxEventAttrs {
+		return time.Time{}, nil, BadRequest("%sAttributes and Metrics hold %d keys; the limit is %d", field, n, MaxEventAttrs)
+	}
+	for _, k := range sortedKeys(ev.Attributes) {
+		if n := utf8.RuneCountInString(k); n == 0 || n > MaxAttrNameLen {
+			return time.Time{}, nil, BadRequest("%sattribute name %q must be 1 to %d characters long", field, k, MaxAttrNameLen)
+		}
+		if n := utf8.RuneCountInString(ev.Attributes[k]); n > MaxEventAttrValueLen {
+			return time.Time{}, nil, BadRequest("%sattribute %q has a value of %d characters; the limit is %d", field, k, n, MaxEventAttrValueLen)
+		}
+	}
+	for _, k := range sortedKeys(ev.Metrics) {
+		if n := utf8.RuneCountInString(k); n == 0 || n > MaxAttrNameLen {
+			return time.Time{}, nil, BadRequest("%smetric name %q must be 1 to %d characters long", field, k, MaxAttrNameLen)
+		}
+	}
+	if se := ev.Session; se != nil {
+		if se.ID == nil || *se.ID == "" {
+			return time.Time{}, nil, BadRequest("%sSession.Id is required", field)
+		}
+		if se.StartTimestamp == nil {
+			return time.Time{}, nil, BadRequest("%sSession.StartTimestamp is required", field)
+		}
+		if _, ok := ParseTime(*se.StartTimestamp); !ok {
+			return time.Time{}, nil, BadRequest("%sSession.StartTimestamp %q is not an ISO 8601 date", field, *se.StartTimestamp)
+		}
+	}
+	body, err := json.Marshal(ev)
+	if err != nil {
+		// Only a NaN or infinite metric gets here; no JSON body can carry one.
+		return time.Time{}, nil, BadRequest("%sthe event cannot be serialized: %v", field, err)
+	}
+	if len(body) > MaxEventBytes {
+		return time.Time{}, nil, BadRequest("%sthe event is %d bytes serialized; the limit is %d", field, len(body), MaxEventBytes)
+	}
+	return ts, body, nil
 }

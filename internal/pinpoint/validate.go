@@ -3,6 +3,7 @@ package pinpoint
 import (
 	"math"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -149,4 +150,34 @@ func sortedKeys[V any](m map[string]V) []string {
 	}
 	sort.Strings(keys)
 	return keys
+}
+
+// Validate checks an UpdateEndpointsBatch body: 1 to MaxBatchItems items, each with an Id that
+// passes ValidateID and appears once, and each item's EndpointRequest. Items are checked in
+// order and the first refusal is returned; messages name the item by index and Id. It writes
+// nothing, so a refused batch leaves no partial state.
+func (r *EndpointBatchRequest) Validate() error {
+	if n := len(r.Item); n == 0 || n > MaxBatchItems {
+		return BadRequest("Item must hold 1 to %d endpoints; it holds %d", MaxBatchItems, n)
+	}
+	seen := make(map[string]bool, len(r.Item))
+	for i := range r.Item {
+		item := &r.Item[i]
+		if item.ID == nil {
+			return BadRequest("Item[%d].Id is required", i)
+		}
+		id := *item.ID
+		field := "Item[" + strconv.Itoa(i) + "] (Id " + strconv.Quote(id) + ")."
+		if err := ValidateID(field+"Id", id); err != nil {
+			return err
+		}
+		if seen[id] {
+			return BadRequest("%sId appears more than once in the batch", field)
+		}
+		seen[id] = true
+		if err := item.Validate(field); err != nil {
+			return err
+		}
+	}
+	return nil
 }

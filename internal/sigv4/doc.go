@@ -21,9 +21,13 @@
 //   - InvalidSignatureException: a scope with the wrong terminator or service
 //     or a region refused by AllowRegion, an X-Amz-Date on another day than
 //     the scope or more than MaxSkew from Now, a signed header absent from
-//     the request, a signature mismatch, or a signed X-Amz-Content-Sha256 that
-//     is not the hash of the body.
+//     the request, a signature mismatch, an X-Amz-Content-Sha256 that is not
+//     the hash of the body, or UNSIGNED-PAYLOAD.
 //   - UnrecognizedClientException: Lookup reported ErrUnknownKey.
+//
+// VerifyHeaders makes the checks that need no body (everything but the
+// signature itself), so that a server can refuse a request before reading its
+// body; Verify repeats them.
 //
 // Any other error is an internal failure (a Verifier without Service or
 // Lookup, or a Lookup error) and is not an *Error.
@@ -39,10 +43,11 @@
 //     segments both forms are tried, otherwise one.
 //   - The canonical query decodes each name and value ('+' as a space, which
 //     is how aws-sdk-go-v2 sends spaces) and re-encodes them with %20.
-//   - The payload hash is the value of X-Amz-Content-Sha256 when that header
-//     is signed (the JavaScript SDK v3 sends it; "UNSIGNED-PAYLOAD" is
-//     honoured), otherwise the SHA-256 of the body (botocore and
-//     aws-sdk-go-v2 send no such header).
+//   - The payload is always signed: the payload hash is the SHA-256 of the
+//     body received. X-Amz-Content-Sha256 (the JavaScript SDK v3 sends and
+//     signs it; botocore and aws-sdk-go-v2 send no such header), when
+//     present, must be that hash; "UNSIGNED-PAYLOAD" is refused, since
+//     Pinpoint, unlike S3, has no use for it.
 //
 // X-Amz-Security-Token is signed like any other header when present but is
 // not otherwise interpreted: credentials come from Lookup only.

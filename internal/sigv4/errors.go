@@ -43,6 +43,9 @@ const (
 	msgMismatch     = "The request signature we calculated does not match the signature you provided. " +
 		"Check your AWS Secret Access Key and signing method. Consult the service documentation for details."
 	msgContentSHA256 = "The provided 'x-amz-content-sha256' header does not match what was computed."
+	// Pinpoint is not S3: the payload is always part of the signature.
+	msgUnsignedPayload = "UNSIGNED-PAYLOAD is not accepted: the request body must be signed, " +
+		"with its SHA-256 as the payload hash."
 )
 
 // echo makes a request-supplied value safe to quote in a message: at most 64

@@ -53,44 +53,82 @@ type Credential struct {
 // Any other error is an internal failure (a misconfigured Verifier or a Lookup
 // error other than ErrUnknownKey) and must be answered as a server error.
 // Verify never panics and fails closed: the only way to a nil error is a
-// signature computed with the secret of the access key.
+// signature computed with the secret of the access key over this body.
 func (v *Verifier) Verify(ctx context.Context, r *http.Request, body []byte) (Credential, error) {
+	h, err := v.verifyHeaders(ctx, r)
+	if err != nil {
+		return Credential{}, err
+	}
+	key := v.signingKey(h.sc, h.secret)
+	if e := checkSignature(r, body, &h.auth, &h.sc, h.amzDate, &key); e != nil {
+		return Credential{}, e
+	}
+	return Credential{AccessKeyID: h.sc.accessKeyID, Region: h.sc.region, Date: h.sc.date}, nil
+}
+
+// VerifyHeaders makes every check of Verify that does not need the body: the
+// Authorization header is present and well formed, its scope, signed headers
+// and date are acceptable, the access key exists (Lookup), and
+// X-Amz-Content-Sha256 is not UNSIGNED-PAYLOAD. A server calls it before
+// reading a body, so that a request that cannot be authenticated costs no
+// memory for its body; Verify must still be called on the body.
+// Its errors are those of Verify.
+func (v *Verifier) VerifyHeaders(ctx context.Context, r *http.Request) (Credential, error) {
+	h, err := v.verifyHeaders(ctx, r)
+	if err != nil {
+		return Credential{}, err
+	}
+	return Credential{AccessKeyID: h.sc.accessKeyID, Region: h.sc.region, Date: h.sc.date}, nil
+}
+
+// checkedHeaders is what verifyHeaders found.
+type checkedHeaders struct {
+	auth    authorization
+	sc      scope
+	amzDate string
+	secret  string
+}
+
+func (v *Verifier) verifyHeaders(ctx context.Context, r *http.Request) (checkedHeaders, error) {
+	var h checkedHeaders
 	if v == nil || v.Service == "" || v.Lookup == nil {
-		return Credential{}, errors.New("sigv4: Verifier needs a Service and a Lookup")
+		return h, errors.New("sigv4: Verifier needs a Service and a Lookup")
 	}
 	if r == nil {
-		return Credential{}, refuse(CodeMissingAuthenticationToken, msgMissingToken)
+		return h, refuse(CodeMissingAuthenticationToken, msgMissingToken)
 	}
-	auth, e := parseAuthorization(r.Header)
+	var e *Error
+	if h.auth, e = parseAuthorization(r.Header); e != nil {
+		return h, e
+	}
+	if h.sc, e = v.checkScope(h.auth.credential); e != nil {
+		return h, e
+	}
+	if e := checkSignedHeaders(h.auth.signedHeaders); e != nil {
+		return h, e
+	}
+	amzDate, t, e := requestDate(r.Header, h.sc.date)
 	if e != nil {
-		return Credential{}, e
+		return h, e
 	}
-	sc, e := v.checkScope(auth.credential)
-	if e != nil {
-		return Credential{}, e
-	}
-	if e := checkSignedHeaders(auth.signedHeaders); e != nil {
-		return Credential{}, e
-	}
-	amzDate, t, e := requestDate(r.Header, sc.date)
-	if e != nil {
-		return Credential{}, e
-	}
+	h.amzDate = amzDate
 	if e := v.checkSkew(amzDate, t); e != nil {
-		return Credential{}, e
+		return h, e
 	}
-	secret, err := v.Lookup(ctx, sc.accessKeyID)
+	for _, d := range headerValues(r.Header, "x-amz-content-sha256") {
+		if d == unsigned {
+			return h, invalid(msgUnsignedPayload)
+		}
+	}
+	secret, err := v.Lookup(ctx, h.sc.accessKeyID)
 	if errors.Is(err, ErrUnknownKey) {
-		return Credential{}, refuse(CodeUnrecognizedClient, msgUnknownKey)
+		return h, refuse(CodeUnrecognizedClient, msgUnknownKey)
 	}
 	if err != nil {
-		return Credential{}, fmt.Errorf("sigv4: look up access key %q: %w", sc.accessKeyID, err)
+		return h, fmt.Errorf("sigv4: look up access key %q: %w", h.sc.accessKeyID, err)
 	}
-	key := v.signingKey(sc, secret)
-	if e := checkSignature(r, body, &auth, &sc, amzDate, &key); e != nil {
-		return Credential{}, e
-	}
-	return Credential{AccessKeyID: sc.accessKeyID, Region: sc.region, Date: sc.date}, nil
+	h.secret = secret
+	return h, nil
 }
 
 // authorization holds the three parameters of an Authorization header.
@@ -304,30 +342,31 @@ func (v *Verifier) checkSkew(amzDate string, t time.Time) *Error {
 }
 
 // checkSignature recomputes the signature of r and compares it with the one
-// provided, in constant time. When the request carries a signed
-// X-Amz-Content-Sha256 header (as the AWS SDK for JavaScript v3 sends), its
-// value is the payload hash of the canonical request and, once the signature
-// matches, it must also be the hash of body.
+// provided, in constant time. The payload is always signed: the payload hash
+// of the canonical request is the SHA-256 of body, and an X-Amz-Content-Sha256
+// header (which the AWS SDK for JavaScript v3 sends and signs), signed or not,
+// must carry that same hash; UNSIGNED-PAYLOAD and the streaming forms are
+// refused.
 func checkSignature(r *http.Request, body []byte, a *authorization, sc *scope, amzDate string, key *[sha256.Size]byte) *Error {
 	bodySum := sha256.Sum256(body)
 	var bodyHash [2 * sha256.Size]byte
 	hex.Encode(bodyHash[:], bodySum[:])
 	payloadHash := bodyHash[:]
-	declared := ""
-	if hasName(a.signedHeaders, "x-amz-content-sha256") {
-		vals := headerValues(r.Header, "x-amz-content-sha256")
-		switch {
-		case len(vals) == 0:
-			return missingSignedHeader("x-amz-content-sha256")
-		case len(vals) > 1:
-			return invalid(msgContentSHA256)
-		}
-		declared = vals[0]
-	}
-	// A stack buffer holds the usual 64-byte value without a heap allocation.
+	// A stack buffer holds a declared hash without a heap allocation.
 	var declaredBuf [2 * sha256.Size]byte
-	if declared != "" {
-		payloadHash = append(declaredBuf[:0], declared...)
+	vals := headerValues(r.Header, "x-amz-content-sha256")
+	switch {
+	case len(vals) > 1:
+		return invalid(msgContentSHA256)
+	case len(vals) == 1 && vals[0] == unsigned:
+		return invalid(msgUnsignedPayload)
+	case len(vals) == 1 && !strings.EqualFold(vals[0], string(bodyHash[:])):
+		return invalid(msgContentSHA256)
+	case len(vals) == 1 && hasName(a.signedHeaders, "x-amz-content-sha256"):
+		// The signer put the value into the canonical request as it sent it.
+		payloadHash = append(declaredBuf[:0], vals[0]...)
+	case len(vals) == 0 && hasName(a.signedHeaders, "x-amz-content-sha256"):
+		return missingSignedHeader("x-amz-content-sha256")
 	}
 
 	provided, ok := decodeSignature(a.signature)
@@ -347,9 +386,6 @@ func checkSignature(r *http.Request, body []byte, a *authorization, sc *scope, a
 	}
 	if !ok || !match {
 		return invalid(msgMismatch)
-	}
-	if declared != "" && declared != unsigned && !strings.EqualFold(declared, string(bodyHash[:])) {
-		return invalid(msgContentSHA256)
 	}
 	return nil
 }

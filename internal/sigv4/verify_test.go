@@ -219,7 +219,7 @@ func TestRoundTrip(t *testing.T) {
 // (the JavaScript SDK v3 sends and signs it; botocore and Go do not).
 func TestSDKSigner(t *testing.T) {
 	srv := serve(t, newVerifier())
-	for _, sha := range []string{"absent", "present", "unsigned-payload"} {
+	for _, sha := range []string{"absent", "present"} {
 		for _, c := range wireCases(srv.URL) {
 			t.Run(sha+"/"+c.name, func(t *testing.T) {
 				r := clientRequest(t, c.method, c.target, c.body, c.contentType)
@@ -229,8 +229,6 @@ func TestSDKSigner(t *testing.T) {
 				switch sha {
 				case "present":
 					r.Header.Set("X-Amz-Content-Sha256", sha256Hex(c.body))
-				case "unsigned-payload":
-					r.Header.Set("X-Amz-Content-Sha256", "UNSIGNED-PAYLOAD")
 				}
 				sdkSign(t, r, c.body, testRegion, now)
 				if sha != "absent" && !strings.Contains(r.Header.Get("Authorization"), "x-amz-content-sha256") {
@@ -487,6 +485,22 @@ func TestRefusals(t *testing.T) {
 			sdkSign(t, c, putBody, testRegion, now)
 			return received(t, c, putBody), putBody
 		}, sigv4.CodeInvalidSignature, "The provided 'x-amz-content-sha256' header does not match what was computed."},
+		{"UNSIGNED-PAYLOAD", func(t *testing.T) (*http.Request, []byte) {
+			c := clientRequest(t, "PUT", putTarget, nil, jsonType)
+			c.Header.Set("X-Amz-Content-Sha256", "UNSIGNED-PAYLOAD")
+			sdkSign(t, c, nil, testRegion, now)
+			return received(t, c, putBody), putBody
+		}, sigv4.CodeInvalidSignature, "UNSIGNED-PAYLOAD is not accepted: the request body must be signed, with its SHA-256 as the payload hash."},
+		{"UNSIGNED-PAYLOAD, body swapped", func(t *testing.T) (*http.Request, []byte) {
+			c := clientRequest(t, "PUT", putTarget, nil, jsonType)
+			c.Header.Set("X-Amz-Content-Sha256", "UNSIGNED-PAYLOAD")
+			sdkSign(t, c, nil, testRegion, now)
+			swapped := []byte(`{"Address":"swapped"}`)
+			return received(t, c, swapped), swapped
+		}, sigv4.CodeInvalidSignature, "UNSIGNED-PAYLOAD is not accepted: the request body must be signed, with its SHA-256 as the payload hash."},
+		{"unsigned x-amz-content-sha256 mismatch", mutate(now, func(r *http.Request) {
+			r.Header.Set("X-Amz-Content-Sha256", strings.Repeat("0", 64))
+		}), sigv4.CodeInvalidSignature, "The provided 'x-amz-content-sha256' header does not match what was computed."},
 		{"region refused by policy", withSigner(func(s *sigv4.Signer) { s.Region = "eu-west-9" }),
 			sigv4.CodeInvalidSignature, "Credential should be scoped to a valid region, not 'eu-west-9'."},
 	}
@@ -520,9 +534,11 @@ func TestAccepted(t *testing.T) {
 		{"exactly 15 minutes old", mutate(now.Add(-15*time.Minute), nil)},
 		{"14 minutes ahead", mutate(now.Add(14*time.Minute), nil)},
 		{"unsigned header added", mutate(now, func(r *http.Request) { r.Header.Set("User-Agent", "curl/8") })},
-		{"unsigned x-amz-content-sha256 added", mutate(now, func(r *http.Request) {
-			r.Header.Set("X-Amz-Content-Sha256", strings.Repeat("0", 64))
-		})},
+		{"unsigned x-amz-content-sha256 added", func(t *testing.T) (*http.Request, []byte) {
+			r, body := mutate(now, nil)(t)
+			r.Header.Set("X-Amz-Content-Sha256", sha256Hex(body))
+			return r, body
+		}},
 		{"parameters reordered with extra spaces", mutate(now, func(r *http.Request) {
 			parts := strings.Split(strings.TrimPrefix(r.Header.Get("Authorization"), "AWS4-HMAC-SHA256 "), ", ")
 			r.Header.Set("Authorization", "AWS4-HMAC-SHA256   "+parts[2]+" ,"+parts[0]+",  "+parts[1])
@@ -533,12 +549,6 @@ func TestAccepted(t *testing.T) {
 			r.RequestURI = strings.Replace(r.RequestURI, "/endpoints/", "/endpoints/x/.././/", 1)
 		})},
 		{"signed header value respaced", mutate(now, func(r *http.Request) { r.Header.Set("Content-Type", "application/json  ") })},
-		{"UNSIGNED-PAYLOAD", func(t *testing.T) (*http.Request, []byte) {
-			c := clientRequest(t, "PUT", putTarget, nil, jsonType)
-			c.Header.Set("X-Amz-Content-Sha256", "UNSIGNED-PAYLOAD")
-			sdkSign(t, c, nil, testRegion, now)
-			return received(t, c, putBody), putBody
-		}},
 	}
 	v := newVerifier()
 	v.AllowRegion = func(region string) bool { return region == testRegion }
@@ -659,4 +669,42 @@ func TestConcurrent(t *testing.T) {
 		})
 	}
 	wg.Wait()
+}
+
+// TestVerifyHeaders: what can be decided without the body is decided without
+// it, with the codes Verify gives; a request VerifyHeaders accepts still needs
+// Verify over its body.
+func TestVerifyHeaders(t *testing.T) {
+	v := newVerifier()
+	good, body := mutate(now, nil)(t)
+	if cred, err := v.VerifyHeaders(context.Background(), good); err != nil || cred.AccessKeyID != testKey {
+		t.Fatalf("VerifyHeaders(signed request) = %+v, %v; want %s, nil", cred, err, testKey)
+	}
+	if _, err := v.Verify(context.Background(), good, append(bytes.Clone(body), ' ')); err == nil {
+		t.Errorf("Verify accepted a tampered body after VerifyHeaders")
+	}
+	unknown := newVerifier()
+	unknown.Lookup = func(context.Context, string) (string, error) { return "", sigv4.ErrUnknownKey }
+	for _, tt := range []struct {
+		name string
+		v    *sigv4.Verifier
+		edit func(r *http.Request)
+		code string
+	}{
+		{"no Authorization", v, func(r *http.Request) { r.Header.Del("Authorization") }, sigv4.CodeMissingAuthenticationToken},
+		{"malformed Authorization", v, func(r *http.Request) { r.Header.Set("Authorization", "AWS4-HMAC-SHA256 Credential") },
+			sigv4.CodeIncompleteSignature},
+		{"unknown key", unknown, func(*http.Request) {}, sigv4.CodeUnrecognizedClient},
+		{"expired", v, func(r *http.Request) {
+			r.Header.Set("X-Amz-Date", now.Add(-time.Hour).Format("20060102T150405Z"))
+		}, sigv4.CodeInvalidSignature},
+		{"UNSIGNED-PAYLOAD", v, func(r *http.Request) { r.Header.Set("X-Amz-Content-Sha256", "UNSIGNED-PAYLOAD") },
+			sigv4.CodeInvalidSignature},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			r, _ := mutate(now, tt.edit)(t)
+			_, err := tt.v.VerifyHeaders(context.Background(), r)
+			wantCode(t, err, tt.code)
+		})
+	}
 }
