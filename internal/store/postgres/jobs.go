@@ -86,8 +86,17 @@ func (s *Store) ListJobs(ctx context.Context, account, appID, typ, segmentID str
 // retried, and counts again), and the owner/lease condition of the UPDATE makes the claim itself
 // a compare-and-set.
 func (s *Store) ClaimJob(ctx context.Context, owner string, now, until time.Time, perAccount int) (*store.Job, error) {
-	var out *store.Job
+	// Runners ask every second or so and usually find nothing: a plain read answers that without
+	// a SERIALIZABLE transaction (which could make busy processes retry each other's claims).
+	var found bool
 	err := s.run(ctx, "claim job", func(ctx context.Context) error {
+		return dbErr(s.pool.QueryRow(ctx, "SELECT EXISTS (SELECT 1 FROM jobs WHERE "+notDone+" AND (owner = '' OR lease_until < $1))", now.UnixMilli()).Scan(&found))
+	})
+	if err != nil || !found {
+		return nil, err
+	}
+	var out *store.Job
+	err = s.run(ctx, "claim job", func(ctx context.Context) error {
 		out = nil
 		tx, err := s.pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.Serializable})
 		if err != nil {
