@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Cross-SDK conformance: runs real AWS clients against a freshly built pinpointd and checks their
 # SigV4 signatures and the wire format (see clients/). Clients: boto3 and the AWS CLI from Debian
-# (python3-boto3, awscli) and @aws-sdk/client-pinpoint from npm (pinned in clients/js/package.json).
+# (python3-boto3, awscli), @aws-sdk/client-pinpoint from npm (pinned in clients/js/package.json)
+# and aws-amplify's Analytics with an identity pool served by pinpointd (pinned in
+# clients/amplify/package.json).
 # Installs what is missing, builds and starts the server on a free loopback port with a SQLite
 # store, runs each client script, prints "<client>: ok" per client, and exits non-zero if any
 # failed (after printing that client's output and the server's access log).
@@ -24,6 +26,11 @@ want_js=$("$PYTHON" -c 'import json; print(json.load(open("clients/js/package.js
 have_js=$("$PYTHON" -c 'import json; print(json.load(open("clients/js/node_modules/@aws-sdk/client-pinpoint/package.json"))["version"])' 2>/dev/null || true)
 if [ "$want_js" != "$have_js" ]; then
   (cd clients/js && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+fi
+want_amplify=$("$PYTHON" -c 'import json; print(json.load(open("clients/amplify/package.json"))["dependencies"]["aws-amplify"])')
+have_amplify=$("$PYTHON" -c 'import json; print(json.load(open("clients/amplify/node_modules/aws-amplify/package.json"))["version"])' 2>/dev/null || true)
+if [ "$want_amplify" != "$have_amplify" ]; then
+  (cd clients/amplify && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
 fi
 
 tmp=$(mktemp -d)
@@ -48,6 +55,7 @@ access_key=AKIACLIENTTEST000001
 secret_key=cLiEnTtEsTsEcReTkEy0123456789abcdefABCDE
 PINPOINTD_ACCESS_KEY_ID=$access_key PINPOINTD_SECRET_ACCESS_KEY=$secret_key \
   "$tmp/pinpointd" serve --addr "127.0.0.1:$port" --store "sqlite:$tmp/clients.db" --log-format json --job-dirs "$tmp/jobs" \
+  --signing-hosts 'pinpoint.{region}.amazonaws.com' \
   >"$tmp/server.log" 2>&1 &
 server_pid=$!
 for _ in $(seq 1 100); do
@@ -84,6 +92,44 @@ check() {
 check boto3 "$PYTHON" clients/boto3_check.py "$url"
 check awscli env AWS="$AWS" PYTHON="$PYTHON" bash clients/awscli_check.sh "$url"
 check js node clients/js/check.mjs "$url"
+
+# Amplify: an app and its identity pools (one whose credentials live 2 s, one of another app),
+# made as an operator makes them; then the check; then its events read back from the database.
+new_app() {
+  "$PYTHON" -c 'import sys, boto3
+c = boto3.client("pinpoint", endpoint_url=sys.argv[1])
+print(c.create_app(CreateApplicationRequest={"Name": sys.argv[2]})["ApplicationResponse"]["Id"])' "$url" "$1"
+}
+amplify_app=$(new_app amplify)
+amplify_other_app=$(new_app amplify-other)
+pools() { "$tmp/pinpointd" pools create --store "sqlite:$tmp/clients.db" "$@"; }
+export AMPLIFY_APP_ID=$amplify_app
+export AMPLIFY_POOL_ID=$(pools --app "$amplify_app")
+export AMPLIFY_SHORT_POOL_ID=$(pools --app "$amplify_app" --ttl 2s)
+export AMPLIFY_OTHER_POOL_ID=$(pools --app "$amplify_other_app")
+amplify_events() {
+  node clients/amplify/check.mjs "$url" || return 1
+  # What Amplify's record() sent is stored: read it back from the database itself.
+  "$PYTHON" - "$tmp/clients.db" "$amplify_app" <<'PY'
+import json, sqlite3, sys
+db = sqlite3.connect("file:" + sys.argv[1] + "?mode=ro", uri=True)
+rows = db.execute("SELECT event_type, body FROM events WHERE app_id = ? AND event_type IN ('purchase', 'click')", (sys.argv[2],)).fetchall()
+got = {t: json.loads(b) for t, b in rows}
+assert sorted(got) == ["click", "purchase"], f"stored Amplify events: {sorted(got)}"
+assert got["purchase"]["Attributes"] == {"item": "book"}, got["purchase"]
+assert got["purchase"]["Metrics"] == {"price": 12.5}, got["purchase"]
+assert got["click"]["Attributes"] == {"button": "buy"}, got["click"]
+print("stored events read back: click, purchase")
+PY
+}
+export -f amplify_events
+export url tmp PYTHON amplify_app
+check amplify bash -c amplify_events
+amplify_ran=$(grep -c 'all checks passed' "$tmp/amplify.out" || true)
+if [ "$amplify_ran" != 1 ]; then
+  failed=1
+  echo "amplify: the check did not run to its end"
+fi
 
 if [ "$failed" -ne 0 ]; then
   echo "== pinpointd log (JSON access log)"

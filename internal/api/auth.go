@@ -2,6 +2,9 @@ package api
 
 import (
 	"context"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"net/http"
@@ -29,6 +32,16 @@ type cachedKey struct {
 	key     store.Key
 	found   bool
 	fetched time.Time
+	temp    *tempKey // set for a temporary credential of an identity pool
+}
+
+// tempKey is what a temporary credential adds to a key: its session token's hash, its expiry and
+// the one app it may act on.
+type tempKey struct {
+	tokenHash [sha256.Size]byte
+	expires   time.Time
+	app       string
+	pool      string
 }
 
 // KeyAuthConfig configures a KeyAuth.
@@ -36,8 +49,11 @@ type KeyAuthConfig struct {
 	Store       store.Store
 	MaxSkew     time.Duration     // 0: 15 minutes
 	AllowRegion func(string) bool // nil: any region
-	KeyTTL      time.Duration     // 0: 5 seconds
-	Now         func() time.Time  // nil: time.Now
+	// SigningHosts are hosts a signature may also name besides the request's Host
+	// ("pinpoint.{region}.amazonaws.com"); see sigv4.Verifier.SigningHosts.
+	SigningHosts []string
+	KeyTTL       time.Duration    // 0: 5 seconds
+	Now          func() time.Time // nil: time.Now
 }
 
 // NewKeyAuth returns an Authenticator for cfg.
@@ -50,11 +66,12 @@ func NewKeyAuth(cfg KeyAuthConfig) *KeyAuth {
 		a.now = time.Now
 	}
 	a.verifier = sigv4.Verifier{
-		Service:     "mobiletargeting",
-		Lookup:      a.secret,
-		Now:         a.now,
-		MaxSkew:     cfg.MaxSkew,
-		AllowRegion: cfg.AllowRegion,
+		Service:      "mobiletargeting",
+		Lookup:       a.secret,
+		Now:          a.now,
+		MaxSkew:      cfg.MaxSkew,
+		AllowRegion:  cfg.AllowRegion,
+		SigningHosts: cfg.SigningHosts,
 	}
 	return a
 }
@@ -73,11 +90,45 @@ func (a *KeyAuth) Authenticate(ctx context.Context, r *http.Request, body []byte
 	if err != nil {
 		return Principal{}, wireAuthError(err)
 	}
-	k, err := a.key(ctx, cred.AccessKeyID)
+	c, err := a.key(ctx, cred.AccessKeyID)
 	if err != nil {
 		return Principal{}, err
 	}
-	return Principal{AccessKeyID: k.AccessKeyID, Account: k.Account, Allow: k.Allow}, nil
+	if err := a.checkToken(r, c); err != nil {
+		return Principal{}, err
+	}
+	p := Principal{AccessKeyID: c.key.AccessKeyID, Account: c.key.Account, Allow: c.key.Allow}
+	if c.temp != nil {
+		p.App, p.Pool = c.temp.app, c.temp.pool
+	}
+	return p, nil
+}
+
+// checkToken applies the session-token rules once the signature is verified. As AWS does, a
+// request is refused (403 UnrecognizedClientException) when it carries an X-Amz-Security-Token
+// with a long-term key, or a temporary credential without its own token (missing, another
+// credential's, forged, or sent twice); a temporary credential past its expiry is refused with
+// 403 ExpiredTokenException. Tokens are compared by SHA-256, in constant time.
+func (a *KeyAuth) checkToken(r *http.Request, c cachedKey) error {
+	tokens := r.Header.Values("X-Amz-Security-Token")
+	invalid := pinpoint.Errorf(pinpoint.CodeUnrecognizedClient, "The security token included in the request is invalid.")
+	if c.temp == nil {
+		if len(tokens) > 0 {
+			return invalid
+		}
+		return nil
+	}
+	if len(tokens) != 1 {
+		return invalid
+	}
+	sum := sha256.Sum256([]byte(tokens[0]))
+	if subtle.ConstantTimeCompare(sum[:], c.temp.tokenHash[:]) != 1 {
+		return invalid
+	}
+	if !a.now().Before(c.temp.expires) {
+		return pinpoint.Errorf(pinpoint.CodeExpiredToken, "The security token included in the request is expired")
+	}
+	return nil
 }
 
 // wireAuthError turns a sigv4 refusal into the wire error with the same code; other errors
@@ -91,29 +142,26 @@ func wireAuthError(err error) error {
 }
 
 func (a *KeyAuth) secret(ctx context.Context, id string) (string, error) {
-	k, err := a.key(ctx, id)
+	c, err := a.key(ctx, id)
 	if err != nil {
 		return "", err
 	}
-	return k.Secret, nil
+	return c.key.Secret, nil
 }
 
-// key returns an active key, from the cache when fresh.
-func (a *KeyAuth) key(ctx context.Context, id string) (store.Key, error) {
+// key returns an active key or a temporary credential of an identity pool (expired or not), from
+// the cache when fresh.
+func (a *KeyAuth) key(ctx context.Context, id string) (cachedKey, error) {
 	now := a.now()
 	a.mu.Lock()
 	c, ok := a.keys[id]
 	a.mu.Unlock()
-	if !ok || now.Sub(c.fetched) > a.ttl {
-		k, err := a.store.GetKey(ctx, id)
-		switch {
-		case errors.Is(err, store.ErrKeyNotFound):
-			c = cachedKey{fetched: now}
-		case err != nil:
-			return store.Key{}, fmt.Errorf("look up access key: %w", err)
-		default:
-			c = cachedKey{key: k, found: true, fetched: now}
+	if age := now.Sub(c.fetched); !ok || age > a.ttl || age < 0 { // age < 0: the clock went back
+		var err error
+		if c, err = a.fetch(ctx, id); err != nil {
+			return cachedKey{}, err
 		}
+		c.fetched = now
 		a.mu.Lock()
 		if len(a.keys) > 10000 {
 			clear(a.keys) // bound memory against floods of made-up key IDs
@@ -122,7 +170,34 @@ func (a *KeyAuth) key(ctx context.Context, id string) (store.Key, error) {
 		a.mu.Unlock()
 	}
 	if !c.found || c.key.Revoked {
-		return store.Key{}, sigv4.ErrUnknownKey
+		return cachedKey{}, sigv4.ErrUnknownKey
 	}
-	return c.key, nil
+	return c, nil
+}
+
+// fetch reads a key from the store: an access key, else a temporary credential.
+func (a *KeyAuth) fetch(ctx context.Context, id string) (cachedKey, error) {
+	k, err := a.store.GetKey(ctx, id)
+	switch {
+	case err == nil:
+		return cachedKey{key: k, found: true}, nil
+	case !errors.Is(err, store.ErrKeyNotFound):
+		return cachedKey{}, fmt.Errorf("look up access key: %w", err)
+	}
+	cred, pool, err := a.store.GetCredential(ctx, id)
+	switch {
+	case errors.Is(err, store.ErrKeyNotFound):
+		return cachedKey{}, nil
+	case err != nil:
+		return cachedKey{}, fmt.Errorf("look up temporary credential: %w", err)
+	}
+	t := &tempKey{expires: cred.Expires, app: pool.AppID, pool: pool.ID}
+	if _, err := hex.Decode(t.tokenHash[:], []byte(cred.TokenHash)); err != nil || len(cred.TokenHash) != 2*sha256.Size {
+		return cachedKey{}, fmt.Errorf("temporary credential %s: stored token hash is not SHA-256 hex", id)
+	}
+	return cachedKey{
+		key:   store.Key{AccessKeyID: cred.AccessKeyID, Secret: cred.Secret, Account: pool.Account, Allow: pool.Allow},
+		found: true,
+		temp:  t,
+	}, nil
 }

@@ -6,19 +6,46 @@ import (
 	"pinpointd/internal/pinpoint"
 )
 
-// authorize checks the principal's allow-list for op. Denials carry AWS's message form.
+// authorize checks the principal's allow-list for op and, for a principal bound to one app (a
+// temporary credential of an identity pool), that the request names that app. Denials are 403
+// AccessDeniedException with AWS's message form; an app-bound principal is denied another app's
+// ID before any lookup, whether that app exists or not, as IAM denies a resource outside a
+// policy, so the answer reveals nothing about other apps.
 func (s *Server) authorize(r *request, op string) error {
+	action := "mobiletargeting:" + op
+	deny := func() error {
+		user := "arn:aws:iam::" + r.principal.Account + ":user/" + r.principal.AccessKeyID
+		if r.principal.Pool != "" {
+			user = "arn:aws:sts::" + r.principal.Account + ":assumed-role/" + r.principal.Pool + "/" + r.principal.AccessKeyID
+		}
+		return pinpoint.Errorf(pinpoint.CodeAccessDenied, "User: %s is not authorized to perform: %s on resource: %s",
+			user, action, s.resource(r))
+	}
+	if r.principal.App != "" && !s.namesApp(r, r.principal.App) {
+		return deny()
+	}
 	if len(r.principal.Allow) == 0 {
 		return nil
 	}
-	action := "mobiletargeting:" + op
 	for _, pat := range r.principal.Allow {
 		if actionMatches(pat, action) {
 			return nil
 		}
 	}
-	return pinpoint.Errorf(pinpoint.CodeAccessDenied, "User: arn:aws:iam::%s:user/%s is not authorized to perform: %s on resource: %s",
-		r.principal.Account, r.principal.AccessKeyID, action, s.resource(r))
+	return deny()
+}
+
+// namesApp reports whether the request acts on app and nothing else: its path names the app, or
+// the ARN of the app or of something inside it (tags).
+func (s *Server) namesApp(r *request, app string) bool {
+	if id, ok := r.labels["app"]; ok {
+		return id == app
+	}
+	if arn, ok := r.labels["arn"]; ok {
+		own := s.arn(r.principal.Account, app)
+		return arn == own || strings.HasPrefix(arn, own+"/")
+	}
+	return false
 }
 
 // actionMatches matches an IAM-style action pattern: "*" anywhere matches any run of characters;

@@ -28,6 +28,14 @@ var statusOf = map[string]int{
 	pinpoint.CodeIncompleteSignature: http.StatusForbidden,
 	pinpoint.CodeInvalidSignature:    http.StatusForbidden,
 	pinpoint.CodeUnrecognizedClient:  http.StatusForbidden,
+	pinpoint.CodeExpiredToken:        http.StatusForbidden,
+
+	// Cognito Identity's (see cognito.go; answered in AWS JSON 1.1).
+	codeInvalidParameter: http.StatusBadRequest,
+	codeNotAuthorized:    http.StatusBadRequest,
+	codeResourceNotFound: http.StatusBadRequest,
+	codeUnknownOperation: http.StatusBadRequest,
+	codeInternalError:    http.StatusInternalServerError,
 }
 
 // retryAfter marks an error that tells the client when to come back (throttling).
@@ -94,7 +102,20 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) i
 	if errors.As(err, &ra) {
 		h.Set("Retry-After", strconv.Itoa(ra.seconds))
 	}
-	body, _ := json.Marshal(pinpoint.MessageBody{Message: e.Message, RequestID: rid})
+	var body []byte
+	if jsonRPC(r.Context()) {
+		// AWS JSON 1.1 (Cognito Identity): the code in __type, a lowercase message.
+		var code string
+		code, status = cognitoError(e)
+		h.Set("Content-Type", cognitoContentType)
+		h.Set("x-amzn-ErrorType", code)
+		body, _ = json.Marshal(struct {
+			Type    string `json:"__type"`
+			Message string `json:"message"`
+		}{code, e.Message})
+	} else {
+		body, _ = json.Marshal(pinpoint.MessageBody{Message: e.Message, RequestID: rid})
+	}
 	w.WriteHeader(status)
 	w.Write(body)
 	return status

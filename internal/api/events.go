@@ -53,7 +53,11 @@ func (s *Server) putEvents(r *request) (int, any, error) {
 			events = append(events, store.Event{ID: evID, Type: *ev.EventType, Timestamp: ts, Body: body})
 		}
 		results[id] = item
-		writes = append(writes, store.EndpointWrite{ID: id, Update: s.updater(r, id, b.Endpoint), Events: events})
+		update := s.updater(r, id, b.Endpoint)
+		if b.Endpoint.Empty() {
+			update = keepExisting(update)
+		}
+		writes = append(writes, store.EndpointWrite{ID: id, Update: update, Events: events})
 	}
 
 	if len(writes) > 0 {
@@ -77,6 +81,21 @@ func (s *Server) putEvents(r *request) (int, any, error) {
 		}
 	}
 	return http.StatusAccepted, pinpoint.EventsResponse{Results: results}, nil
+}
+
+// keepExisting is the updater of a PutEvents batch whose Endpoint is empty: an existing endpoint
+// is kept exactly as it is (its status, address, EffectiveDate, RequestId and user), so recording
+// events never reactivates an endpoint nor takes an address back from another one; a missing
+// endpoint is created by update, as an UpdateEndpoint with {} would. See docs/ARCHITECTURE.md.
+func keepExisting(update store.EndpointUpdater) store.EndpointUpdater {
+	return func(app *pinpoint.App, old *pinpoint.Endpoint, userAttrs map[string][]string) (*pinpoint.Endpoint, error) {
+		if old == nil {
+			return update(app, old, userAttrs)
+		}
+		e := *old // shares old's maps, which the store allows and nobody modifies
+		e.User.UserAttributes = userAttrs
+		return &e, nil
+	}
 }
 
 // errMessage is the message of a per-item refusal. Only domain refusals reach here: store

@@ -29,6 +29,10 @@ type Principal struct {
 	// Allow lists the actions the key may call ("mobiletargeting:GetEndpoint", "mobiletargeting:Get*",
 	// "*"); empty allows every action.
 	Allow []string
+	// App, when set, is the only app the principal may act on: it holds a temporary credential of
+	// the identity pool Pool, which belongs to that app.
+	App  string
+	Pool string
 }
 
 // Authenticator establishes who sent a request. An error that is a *pinpoint.Error is answered
@@ -244,6 +248,9 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, op *string) int {
 		return http.StatusOK
 	}
 
+	if isCognito(r) {
+		return s.serveCognito(w, r, op)
+	}
 	if err := checkPath(rawPath(r)); err != nil {
 		return s.writeError(w, r, err)
 	}

@@ -32,6 +32,10 @@ Usage:
   pinpointd keys create [--account ID] [--allow ACTIONS]              create an access key
   pinpointd keys list                                                 list access keys
   pinpointd keys revoke KEYID                                         revoke an access key
+  pinpointd pools create --app APPID [--account ID] [--allow ACTIONS] [--ttl 1h]
+                                                                      create an identity pool
+  pinpointd pools list                                                list identity pools
+  pinpointd pools delete POOLID                                       delete a pool, revoking its credentials
   pinpointd bench   [--op OP] [--duration D] …                        measure throughput
   pinpointd version
 
@@ -52,6 +56,8 @@ func Main(ctx context.Context, args []string, env func(string) string, stdout, s
 		err = migrateCmd(ctx, rest, env, stdout, stderr)
 	case "keys":
 		err = keysCmd(ctx, rest, env, stdout, stderr)
+	case "pools":
+		err = poolsCmd(ctx, rest, env, stdout, stderr)
 	case "bench":
 		err = bench.Main(ctx, rest, env, stdout, stderr)
 	case "version":

@@ -37,6 +37,9 @@ type Options struct {
 	MaxSkew     time.Duration
 	// SigningRegions are the regions a request's credential scope may name; empty accepts any.
 	SigningRegions []string
+	// SigningHosts are hosts a signature may also have been computed for, besides the Host the
+	// request reached ("pinpoint.{region}.amazonaws.com"); see sigv4.Verifier.SigningHosts.
+	SigningHosts []string
 	// RateLimit is requests per second allowed per account and operation; 0 disables limiting.
 	RateLimit float64
 	// RateBurst is the bucket size; 0 means max(1, RateLimit).
@@ -51,6 +54,8 @@ type Options struct {
 	// api.DefaultBodyBudget. Beyond it, requests are answered 503 with Retry-After.
 	BodyBudget int64
 	Log        *slog.Logger
+	// Now is the server's clock (signature dates, credential expiry); nil means time.Now.
+	Now func() time.Time
 	// Out receives the one-time message with a generated root key.
 	Out io.Writer
 	// Jobs configures import and export jobs (jobs.go).
@@ -122,12 +127,14 @@ func Start(ctx context.Context, o Options) (*Instance, error) {
 		return nil, err
 	}
 	cfg := api.Config{
-		Store:        st,
-		Auth:         api.NewKeyAuth(api.KeyAuthConfig{Store: st, MaxSkew: o.MaxSkew, AllowRegion: regionPolicy(o.SigningRegions)}),
+		Store: st,
+		Auth: api.NewKeyAuth(api.KeyAuthConfig{Store: st, MaxSkew: o.MaxSkew, AllowRegion: regionPolicy(o.SigningRegions),
+			SigningHosts: o.SigningHosts, Now: o.Now}),
 		Region:       o.Region,
 		Log:          o.Log,
 		WriteTimeout: o.WriteTimeout,
 		BodyBudget:   o.BodyBudget,
+		Now:          o.Now,
 	}
 	if o.RateLimit > 0 {
 		cfg.Limiter = newLimiter(o.RateLimit, o.RateBurst).allow
@@ -283,6 +290,7 @@ func serveCmd(ctx context.Context, args []string, env func(string) string, stdou
 	fs.DurationVar(&o.IdleTimeout, "idle-timeout", envDuration(env, "PINPOINTD_IDLE_TIMEOUT", DefaultIdleTimeout), "how long a keep-alive connection may wait for its next request (env PINPOINTD_IDLE_TIMEOUT)")
 	budgetMiB := fs.Int64("body-budget-mib", int64(envFloat(env, "PINPOINTD_BODY_BUDGET_MIB", api.DefaultBodyBudget>>20)), "MiB that request bodies not yet authenticated may hold in all; beyond, 503 with Retry-After (env PINPOINTD_BODY_BUDGET_MIB)")
 	regions := fs.String("signing-regions", env("PINPOINTD_SIGNING_REGIONS"), "comma-separated regions a signature may be scoped to; empty = any (env PINPOINTD_SIGNING_REGIONS)")
+	hosts := fs.String("signing-hosts", env("PINPOINTD_SIGNING_HOSTS"), "comma-separated hosts a signature may also name, {region} = the signature's region, e.g. 'pinpoint.{region}.amazonaws.com' for Amplify apps (env PINPOINTD_SIGNING_HOSTS)")
 	pprofAddr := fs.String("pprof-addr", env("PINPOINTD_PPROF_ADDR"), "serve net/http/pprof on this address (off when empty; keep it on loopback) (env PINPOINTD_PPROF_ADDR)")
 	logFormat := fs.String("log-format", envOr(env, "PINPOINTD_LOG_FORMAT", "text"), "text or json (env PINPOINTD_LOG_FORMAT)")
 	jobOptions := jobFlags(fs, env)
@@ -293,6 +301,11 @@ func serveCmd(ctx context.Context, args []string, env func(string) string, stdou
 	for _, r := range strings.Split(*regions, ",") {
 		if r = strings.TrimSpace(r); r != "" {
 			o.SigningRegions = append(o.SigningRegions, r)
+		}
+	}
+	for _, h := range strings.Split(*hosts, ",") {
+		if h = strings.TrimSpace(h); h != "" {
+			o.SigningHosts = append(o.SigningHosts, h)
 		}
 	}
 	o.AccessKeyID = env("PINPOINTD_ACCESS_KEY_ID")

@@ -22,6 +22,7 @@ const (
 	CodeIncompleteSignature = "IncompleteSignatureException"
 	CodeInvalidSignature    = "InvalidSignatureException"
 	CodeUnrecognizedClient  = "UnrecognizedClientException"
+	CodeExpiredToken        = "ExpiredTokenException"
 )
 
 // Error is an error with a wire code. Its Message is safe to show to the caller.

@@ -146,3 +146,11 @@ func (ev *Event) Validate(id string) (time.Time, []byte, error) {
 	}
 	return ts, body, nil
 }
+
+// Empty reports whether r sets nothing: every member absent or null, and no map with a key. It is
+// what Amplify sends as the Endpoint of every PutEvents batch ("Endpoint": {}).
+func (r *EndpointRequest) Empty() bool {
+	return r.Address == nil && len(r.Attributes) == 0 && r.ChannelType == nil && r.Demographic == nil &&
+		r.EffectiveDate == nil && r.EndpointStatus == nil && r.Location == nil && len(r.Metrics) == 0 &&
+		r.OptOut == nil && r.RequestID == nil && r.User == nil
+}

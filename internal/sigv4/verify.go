@@ -36,6 +36,12 @@ type Verifier struct {
 	// AllowRegion decides whether a credential scope's region is acceptable;
 	// nil accepts any region.
 	AllowRegion func(region string) bool
+	// SigningHosts are hosts a signature may also have been computed for,
+	// besides the request's Host: a client whose requests are redirected to
+	// this server (Amplify's fetch wrapper) signs the AWS host it meant. In
+	// each, "{region}" stands for the credential scope's region. The secret
+	// is still required; only the host the signature names is widened.
+	SigningHosts []string
 
 	keys keyCache
 }
@@ -60,7 +66,7 @@ func (v *Verifier) Verify(ctx context.Context, r *http.Request, body []byte) (Cr
 		return Credential{}, err
 	}
 	key := v.signingKey(h.sc, h.secret)
-	if e := checkSignature(r, body, &h.auth, &h.sc, h.amzDate, &key); e != nil {
+	if e := v.checkSignatureHosts(r, body, &h.auth, &h.sc, h.amzDate, &key); e != nil {
 		return Credential{}, e
 	}
 	return Credential{AccessKeyID: h.sc.accessKeyID, Region: h.sc.region, Date: h.sc.date}, nil
@@ -388,6 +394,27 @@ func checkSignature(r *http.Request, body []byte, a *authorization, sc *scope, a
 		return invalid(msgMismatch)
 	}
 	return nil
+}
+
+// checkSignatureHosts is checkSignature for the request's Host and then, when
+// the signature does not match it, for each of v.SigningHosts.
+func (v *Verifier) checkSignatureHosts(r *http.Request, body []byte, a *authorization, sc *scope, amzDate string, key *[sha256.Size]byte) *Error {
+	e := checkSignature(r, body, a, sc, amzDate, key)
+	if e == nil || e.Message != msgMismatch {
+		return e
+	}
+	for _, h := range v.SigningHosts {
+		host := strings.ReplaceAll(h, "{region}", sc.region)
+		if strings.EqualFold(host, r.Host) {
+			continue
+		}
+		alt := *r // a shallow copy: only Host differs
+		alt.Host = host
+		if checkSignature(&alt, body, a, sc, amzDate, key) == nil {
+			return nil
+		}
+	}
+	return e
 }
 
 // signatureMatches builds the canonical request and the string to sign and

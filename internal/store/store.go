@@ -125,6 +125,32 @@ type Store interface {
 	// RevokeKey marks a key revoked. ErrKeyNotFound if absent.
 	RevokeKey(ctx context.Context, accessKeyID string) error
 
+	// CreatePool stores a new identity pool of p.Account's app p.AppID. ErrAppNotFound when that
+	// app does not exist in that account; ErrExists if the pool ID is taken.
+	CreatePool(ctx context.Context, p IdentityPool) error
+	// GetPool returns a pool. ErrPoolNotFound if absent.
+	GetPool(ctx context.Context, poolID string) (IdentityPool, error)
+	// ListPools returns every pool ordered by ID.
+	ListPools(ctx context.Context) ([]IdentityPool, error)
+	// DeletePool deletes a pool with its identities and every credential it issued, atomically.
+	// ErrPoolNotFound if absent.
+	DeletePool(ctx context.Context, poolID string) error
+	// PutIdentity stores a new identity. ErrPoolNotFound when its pool does not exist; ErrExists if
+	// the ID is taken.
+	PutIdentity(ctx context.Context, id Identity) error
+	// GetIdentity returns an identity. ErrIdentityNotFound if absent (or its pool was deleted).
+	GetIdentity(ctx context.Context, identityID string) (Identity, error)
+	// PutCredential stores a credential issued to an identity and, in the same transaction,
+	// deletes that identity's credentials that expired at or before c.Issued. ErrIdentityNotFound
+	// when the identity (or its pool) does not exist; ErrExists if the access key ID is taken in
+	// the pool's app. Access key IDs must be random enough never to repeat across apps (the
+	// PostgreSQL backend keys credentials by app, for distribution).
+	PutCredential(ctx context.Context, c TempCredential) error
+	// GetCredential returns a temporary credential with the pool that issued it. ErrKeyNotFound
+	// if absent, which includes every credential of a deleted pool. Expired credentials are
+	// returned: the caller decides what expiry means.
+	GetCredential(ctx context.Context, accessKeyID string) (TempCredential, IdentityPool, error)
+
 	// Import and export jobs (see Job).
 
 	// ListEndpoints returns at most limit endpoints of the app, with their user's attributes,

@@ -18,7 +18,7 @@ import (
 
 // globalTables are the tables that are not scoped to an app. Each is a reference table on
 // Citus, so each must stay small: a table that grows with the traffic belongs to an app.
-var globalTables = []string{"keys", "schema_migrations"}
+var globalTables = []string{"keys", "schema_migrations", "identity_pools"}
 
 // ErrNoCitus is returned by Distribute when the database does not have the citus extension.
 var ErrNoCitus = errors.New("postgres: the database does not have the citus extension (CREATE EXTENSION citus)")
