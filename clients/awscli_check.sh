@@ -166,6 +166,26 @@ if AWS_SECRET_ACCESS_KEY=xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx \
 fi
 stderr_has "InvalidSignatureException"
 
+# --- segments: create, get, update (version 2), list versions, delete
+pp create-segment --application-id "$app_id" --write-segment-request "{\"Name\":\"seg-$run\",
+  \"Dimensions\":{\"Attributes\":{\"Interests\":{\"AttributeType\":\"INCLUSIVE\",\"Values\":[\"Music\"]}}}}"
+check "d['SegmentResponse']['Version'] == 1 and d['SegmentResponse']['SegmentType'] == 'DIMENSIONAL'"
+check "d['SegmentResponse']['Dimensions'] == {'Attributes': {'Interests': {'AttributeType': 'INCLUSIVE', 'Values': ['Music']}}}"
+seg_id=$(get "d['SegmentResponse']['Id']")
+pp get-segment --application-id "$app_id" --segment-id "$seg_id"
+check "d['SegmentResponse']['Id'] == '$seg_id' and d['SegmentResponse']['Name'] == 'seg-$run'"
+pp update-segment --application-id "$app_id" --segment-id "$seg_id" --write-segment-request '{"Dimensions":{"Demographic":{"Platform":{"Values":["ios"]}}}}'
+check "d['SegmentResponse']['Version'] == 2 and d['SegmentResponse']['Name'] == 'seg-$run'"
+check "d['SegmentResponse']['Dimensions'] == {'Demographic': {'Platform': {'Values': ['ios']}}}"
+pp get-segment-versions --application-id "$app_id" --segment-id "$seg_id"
+check "[v['Version'] for v in d['SegmentsResponse']['Item']] == [1, 2]"
+pp get-segment-version --application-id "$app_id" --segment-id "$seg_id" --segment-version 1
+check "d['SegmentResponse']['Version'] == 1 and 'Attributes' in d['SegmentResponse']['Dimensions']"
+pp delete-segment --application-id "$app_id" --segment-id "$seg_id"
+check "d['SegmentResponse']['Id'] == '$seg_id' and d['SegmentResponse']['Version'] == 2"
+pp_fails get-segment --application-id "$app_id" --segment-id "$seg_id"
+stderr_has "NotFoundException"
+
 # --- delete-endpoint returns the deleted endpoint; delete-app
 pp delete-endpoint --application-id "$app_id" --endpoint-id "a/b+c d"
 check "d['EndpointResponse']['Id'] == 'a/b+c d' and d['EndpointResponse']['Address'] == 'token-$run-a/b+c d'"

@@ -210,6 +210,50 @@ except ClientError as e:
 else:
     raise AssertionError("request signed with a wrong secret succeeded")
 
+# --- segments: create, get, update (version 2), list versions, tags on the segment ARN, delete
+dims = {"Demographic": {}, "Attributes": {"Interests": {"AttributeType": "INCLUSIVE", "Values": ["Music"]}}}
+r = pp.create_segment(ApplicationId=app_id, WriteSegmentRequest={"Name": f"seg-{run}", "Dimensions": dims, "tags": {"k": "v"}})
+eq(status(r), 201, "CreateSegment status")
+seg = r["SegmentResponse"]
+seg_id = seg["Id"]
+assert len(seg_id) == 32 and all(c in "0123456789abcdef" for c in seg_id), f"segment Id {seg_id!r}"
+eq(seg["Version"], 1, "CreateSegment Version")
+eq(seg["SegmentType"], "DIMENSIONAL", "CreateSegment SegmentType")
+eq(seg["Dimensions"], dims, "CreateSegment Dimensions")
+eq(seg["Arn"], f"{arn}/segments/{seg_id}", "CreateSegment Arn")
+eq(seg.get("tags"), {"k": "v"}, "CreateSegment tags")
+eq(pp.get_segment(ApplicationId=app_id, SegmentId=seg_id)["SegmentResponse"], seg, "GetSegment")
+dims2 = {"Demographic": {"Platform": {"DimensionType": "INCLUSIVE", "Values": ["android"]}}}
+r = pp.update_segment(ApplicationId=app_id, SegmentId=seg_id, WriteSegmentRequest={"Name": f"seg2-{run}", "Dimensions": dims2})
+eq(status(r), 200, "UpdateSegment status")
+eq(r["SegmentResponse"]["Version"], 2, "UpdateSegment Version")
+eq(r["SegmentResponse"]["Dimensions"], dims2, "UpdateSegment Dimensions")
+eq(r["SegmentResponse"]["CreationDate"], seg["CreationDate"], "UpdateSegment CreationDate")
+vs = pp.get_segment_versions(ApplicationId=app_id, SegmentId=seg_id)["SegmentsResponse"]
+eq([v["Version"] for v in vs["Item"]], [1, 2], "GetSegmentVersions")
+eq(vs["Item"][0]["Dimensions"], dims, "GetSegmentVersions version 1 Dimensions")
+v1 = pp.get_segment_version(ApplicationId=app_id, SegmentId=seg_id, Version="1")["SegmentResponse"]
+eq(v1["Name"], f"seg-{run}", "GetSegmentVersion 1 Name")
+segs = pp.get_segments(ApplicationId=app_id, PageSize="10")["SegmentsResponse"]["Item"]
+eq([(s["Id"], s["Version"]) for s in segs], [(seg_id, 2)], "GetSegments")
+pp.tag_resource(ResourceArn=seg["Arn"], TagsModel={"tags": {"env": "ci"}})
+eq(pp.list_tags_for_resource(ResourceArn=seg["Arn"])["TagsModel"]["tags"], {"k": "v", "env": "ci"}, "segment tags")
+try:
+    pp.create_segment(ApplicationId=app_id, WriteSegmentRequest={"Dimensions": dims, "SegmentGroups": {"Groups": []}})
+except pp.exceptions.BadRequestException as e:
+    eq(status(e.response), 400, "CreateSegment(Dimensions and SegmentGroups) status")
+else:
+    raise AssertionError("CreateSegment with Dimensions and SegmentGroups succeeded")
+r = pp.delete_segment(ApplicationId=app_id, SegmentId=seg_id)
+eq(status(r), 200, "DeleteSegment status")
+eq(r["SegmentResponse"]["Version"], 2, "DeleteSegment Version")
+try:
+    pp.get_segment(ApplicationId=app_id, SegmentId=seg_id)
+except pp.exceptions.NotFoundException:
+    pass
+else:
+    raise AssertionError("segment still there after DeleteSegment")
+
 # --- delete_endpoint returns the deleted endpoint; delete_app
 r = pp.delete_endpoint(ApplicationId=app_id, EndpointId="a/b+c d")
 eq(status(r), 202, "DeleteEndpoint status")

@@ -81,6 +81,8 @@ func (s *Server) resource(r *request) string {
 	}
 	arn := s.arn(r.principal.Account, app)
 	switch {
+	case r.labels["segment"] != "":
+		return arn + "/segments/" + r.labels["segment"]
 	case r.labels["endpoint"] != "":
 		return arn + "/endpoints/" + r.labels["endpoint"]
 	case r.labels["user"] != "":
@@ -94,6 +96,8 @@ func (s *Server) resource(r *request) string {
 		return arn + "/events"
 	case strings.HasSuffix(path, "/endpoints"):
 		return arn + "/endpoints"
+	case strings.HasSuffix(path, "/segments"):
+		return arn + "/segments"
 	}
 	return arn
 }

@@ -65,6 +65,11 @@ func toWire(err error, labels map[string]string) (e *pinpoint.Error, internal bo
 		return notFound("endpoint", labels["endpoint"]), false
 	case errors.Is(err, store.ErrUserNotFound):
 		return notFound("user", labels["user"]), false
+	case errors.Is(err, store.ErrSegmentNotFound):
+		if arn := labels["arn"]; arn != "" {
+			return notFound("resource", arn), false
+		}
+		return notFound("segment", labels["segment"]), false
 	case errors.Is(err, store.ErrJobNotFound):
 		return notFound("job", labels["job"]), false
 	case errors.Is(err, store.ErrUnavailable):

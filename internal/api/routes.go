@@ -29,6 +29,16 @@ func (s *Server) routeTable() []route {
 		r("PutEvents", "POST", "/v1/apps/{app}/events", pinpoint.MaxEventsBodyBytes, s.putEvents),
 		r("RemoveAttributes", "PUT", "/v1/apps/{app}/attributes/{type}", body, s.removeAttributes),
 
+		r("CreateSegment", "POST", "/v1/apps/{app}/segments", body, s.createSegment),
+		r("GetSegments", "GET", "/v1/apps/{app}/segments", body, s.getSegments),
+		r("GetSegment", "GET", "/v1/apps/{app}/segments/{segment}", body, s.getSegment),
+		r("UpdateSegment", "PUT", "/v1/apps/{app}/segments/{segment}", body, s.updateSegment),
+		r("DeleteSegment", "DELETE", "/v1/apps/{app}/segments/{segment}", body, s.deleteSegment),
+		r("GetSegmentVersions", "GET", "/v1/apps/{app}/segments/{segment}/versions", body, s.getSegmentVersions),
+		r("GetSegmentVersion", "GET", "/v1/apps/{app}/segments/{segment}/versions/{version}", body, s.getSegmentVersion),
+		// pinpointd extensions (not in Pinpoint's model): the members of a segment and its size.
+		r("GetSegmentEndpoints", "GET", "/v1/apps/{app}/segments/{segment}/endpoints", body, s.getSegmentEndpoints),
+		r("GetSegmentSize", "GET", "/v1/apps/{app}/segments/{segment}/size", body, s.getSegmentSize),
 		// Import and export jobs (jobs.go).
 		r("CreateExportJob", "POST", "/v1/apps/{app}/jobs/export", body, s.createExportJob),
 		r("GetExportJobs", "GET", "/v1/apps/{app}/jobs/export", body, s.getExportJobs),

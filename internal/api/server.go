@@ -87,6 +87,7 @@ type Server struct {
 	jobs    jobAPI // import and export jobs (jobs.go)
 	writeTO time.Duration
 	budget  budget
+	splits  splitHints // segments.go
 }
 
 // New returns a Server for cfg.

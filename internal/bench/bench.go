@@ -48,6 +48,7 @@ type benchOptions struct {
 	durability  bool
 	cpuProfile  string
 	serveArgs   []string // more arguments of the server bench starts
+	noPopulate  bool
 }
 
 // benchResult is one operation's measurement; with --json it is printed as one JSON object.
@@ -76,7 +77,7 @@ func Main(ctx context.Context, args []string, env func(string) string, stdout, s
 	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	var o benchOptions
-	ops := fs.String("op", "update-endpoint", "comma-separated: update-endpoint, get-endpoint, update-endpoints-batch, put-events, mixed, all; or import, export (jobs over --endpoints endpoints)")
+	ops := fs.String("op", "update-endpoint", "comma-separated: update-endpoint, get-endpoint, update-endpoints-batch, put-events, mixed, all; or segment-size; or import, export (jobs over --endpoints endpoints)")
 	fs.DurationVar(&o.duration, "duration", 10*time.Second, "how long each operation runs")
 	fs.Int64Var(&o.requests, "requests", 0, "stop after this many requests per operation (0: run for --duration)")
 	fs.IntVar(&o.concurrency, "concurrency", 64, "concurrent connections")
@@ -94,6 +95,7 @@ func Main(ctx context.Context, args []string, env func(string) string, stdout, s
 	fs.StringVar(&o.app, "app", "", "application ID to use (default: create one)")
 	fs.BoolVar(&o.durability, "verify-durability", false, "kill -9 the server during a write load, restart it, and check every acknowledged write")
 	fs.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of the client (not the server) to this file")
+	fs.BoolVar(&o.noPopulate, "no-populate", false, "segment-size: --app already holds the --endpoints endpoints of an earlier run; do not write them again")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -121,7 +123,7 @@ func Main(ctx context.Context, args []string, env func(string) string, stdout, s
 		return jobsBench(ctx, o, stdout)
 	}
 	for _, op := range o.ops {
-		if !slices.Contains([]string{"update-endpoint", "get-endpoint", "update-endpoints-batch", "put-events", "mixed"}, op) {
+		if !slices.Contains([]string{"update-endpoint", "get-endpoint", "update-endpoints-batch", "put-events", "mixed", "segment-size"}, op) {
 			return fmt.Errorf("bench: unknown --op %q", op)
 		}
 	}
@@ -163,7 +165,14 @@ func Main(ctx context.Context, args []string, env func(string) string, stdout, s
 		}
 	}
 	for _, op := range o.ops {
-		res := c.run(ctx, op)
+		var res benchResult
+		if op == "segment-size" {
+			if res, err = c.runSegmentSize(ctx, stderr); err != nil {
+				return fmt.Errorf("bench: segment-size: %w", err)
+			}
+		} else {
+			res = c.run(ctx, op)
+		}
 		if srv != nil {
 			res.ServerRSSMB = srv.peakRSSMB()
 		}
@@ -300,6 +309,11 @@ func (c *benchClient) createApp() (string, error) {
 
 // populate writes every endpoint once, in batches, so reads find them.
 func (c *benchClient) populate(ctx context.Context) error {
+	return c.populateWith(ctx, c.batchBody)
+}
+
+// populateWith writes endpoints 0 to --endpoints-1 in batches of 100 made by batch.
+func (c *benchClient) populateWith(ctx context.Context, batch func(start, n int) []byte) error {
 	var next atomic.Int64
 	var firstErr atomic.Value
 	var wg sync.WaitGroup
@@ -310,7 +324,7 @@ func (c *benchClient) populate(ctx context.Context) error {
 				if start >= c.o.endpoints || ctx.Err() != nil {
 					return
 				}
-				body := c.batchBody(start, min(100, c.o.endpoints-start))
+				body := batch(start, min(100, c.o.endpoints-start))
 				if st, code := c.do("PUT", "/v1/apps/"+c.app+"/endpoints", body); st != http.StatusAccepted {
 					firstErr.CompareAndSwap(nil, fmt.Errorf("batch at %d: %d %s", start, st, code))
 					return

@@ -32,6 +32,8 @@ Usage:
   pinpointd keys create [--account ID] [--allow ACTIONS]              create an access key
   pinpointd keys list                                                 list access keys
   pinpointd keys revoke KEYID                                         revoke an access key
+  pinpointd segments size      --app ID --segment ID [--version N]    count a segment's endpoints and users
+  pinpointd segments endpoints --app ID --segment ID [--version N]    list a segment's endpoints (JSON lines)
   pinpointd pools create --app APPID [--account ID] [--allow ACTIONS] [--ttl 1h]
                                                                       create an identity pool
   pinpointd pools list                                                list identity pools
@@ -56,6 +58,8 @@ func Main(ctx context.Context, args []string, env func(string) string, stdout, s
 		err = migrateCmd(ctx, rest, env, stdout, stderr)
 	case "keys":
 		err = keysCmd(ctx, rest, env, stdout, stderr)
+	case "segments":
+		err = segmentsCmd(ctx, rest, env, stdout, stderr)
 	case "pools":
 		err = poolsCmd(ctx, rest, env, stdout, stderr)
 	case "bench":

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"unsafe"
 
 	"pinpointd/internal/pinpoint"
 )
@@ -155,11 +156,23 @@ var (
 // Empty maps decode as nil. The strings share one copy of b, made with one allocation, so the
 // result does not alias b (and a string of it keeps that copy alive). On error *e is left zero.
 func decodeEndpointBinary(b []byte, e *pinpoint.Endpoint) error {
+	return decodeEndpointBinaryShared(b, e, false, nil)
+}
+
+// decodeEndpointBinaryShared is decodeEndpointBinary; with shared, the strings of the result
+// point into b itself instead of a copy (no allocation, no copying), so the caller must never
+// modify b afterwards. A non-nil slab supplies the result's small objects (see Slab).
+func decodeEndpointBinaryShared(b []byte, e *pinpoint.Endpoint, shared bool, slab *Slab) error {
 	*e = pinpoint.Endpoint{}
 	if len(b) == 0 || b[0] != binaryDocV1 {
 		return fmt.Errorf("store: decode endpoint: %w", errBinaryVersion)
 	}
-	d := decoder{b: b[1:], s: string(b[1:])}
+	d := decoder{b: b[1:], slab: slab}
+	if shared {
+		d.s = unsafe.String(&b[1], len(b)-1)
+	} else {
+		d.s = string(b[1:])
+	}
 	flags := d.byte()
 	if flags&^(flagDemographic|flagLocation|flagLatitude|flagLongitude) != 0 ||
 		flags&flagLocation == 0 && flags&(flagLatitude|flagLongitude) != 0 {
@@ -173,7 +186,8 @@ func decodeEndpointBinary(b []byte, e *pinpoint.Endpoint) error {
 	e.CohortID = d.str()
 	e.CreationDate = d.str()
 	if flags&flagDemographic != 0 {
-		e.Demographic = &pinpoint.Demographic{
+		e.Demographic = d.demographic()
+		*e.Demographic = pinpoint.Demographic{
 			AppVersion:      d.str(),
 			Locale:          d.str(),
 			Make:            d.str(),
@@ -189,10 +203,7 @@ func decodeEndpointBinary(b []byte, e *pinpoint.Endpoint) error {
 	e.ID = d.str()
 	if flags&flagLocation != 0 {
 		// One allocation holds the Location and both coordinates.
-		box := new(struct {
-			loc      pinpoint.Location
-			lat, lon float64
-		})
+		box := d.location()
 		l := &box.loc
 		l.City = d.str()
 		l.Country = d.str()
@@ -233,9 +244,68 @@ func decodeEndpointBinary(b []byte, e *pinpoint.Endpoint) error {
 // decoder reads a binary document. The first error sticks: later reads return zero values and
 // consume nothing, so callers check err once at the end.
 type decoder struct {
-	b   []byte // what is left to read
-	s   string // the whole document, from which strings are cut
-	err error
+	b    []byte // what is left to read
+	s    string // the whole document, from which strings are cut
+	err  error
+	slab *Slab // nil: allocate each object
+}
+
+// locationBox holds a Location and both its coordinates in one allocation.
+type locationBox struct {
+	loc      pinpoint.Location
+	lat, lon float64
+}
+
+// Slab hands out the small objects of decoded endpoints (attribute value lists, Demographic,
+// Location) from shared blocks: one allocation per block of many objects instead of one per
+// object, which matters when a scan decodes millions of endpoints. The objects stay valid as long
+// as anything refers to them (a block lives while any of its objects does). A Slab is not safe
+// for concurrent use; the zero value is ready.
+type Slab struct {
+	strs  []string
+	demos []pinpoint.Demographic
+	locs  []locationBox
+}
+
+const slabBlock = 1024
+
+func (d *decoder) strings(n int) []string {
+	s := d.slab
+	if s == nil || n > slabBlock/4 {
+		return make([]string, n)
+	}
+	if n > len(s.strs) {
+		s.strs = make([]string, slabBlock)
+	}
+	v := s.strs[:n:n] // full slice expression: an append to v cannot reach the next object
+	s.strs = s.strs[n:]
+	return v
+}
+
+func (d *decoder) demographic() *pinpoint.Demographic {
+	s := d.slab
+	if s == nil {
+		return new(pinpoint.Demographic)
+	}
+	if len(s.demos) == 0 {
+		s.demos = make([]pinpoint.Demographic, slabBlock/8)
+	}
+	v := &s.demos[0]
+	s.demos = s.demos[1:]
+	return v
+}
+
+func (d *decoder) location() *locationBox {
+	s := d.slab
+	if s == nil {
+		return new(locationBox)
+	}
+	if len(s.locs) == 0 {
+		s.locs = make([]locationBox, slabBlock/8)
+	}
+	v := &s.locs[0]
+	s.locs = s.locs[1:]
+	return v
 }
 
 func (d *decoder) fail(err error) {
@@ -309,7 +379,7 @@ func (d *decoder) attrs() map[string][]string {
 		case h-1 > uint64(len(d.b)): // each value takes at least its length byte
 			d.fail(errBinaryTrunc)
 		default:
-			vs = make([]string, h-1)
+			vs = d.strings(int(h - 1))
 			for i := range vs {
 				vs[i] = d.str()
 			}

@@ -14,9 +14,11 @@ var (
 	ErrEndpointNotFound = errors.New("store: endpoint not found")
 	ErrUserNotFound     = errors.New("store: user has no endpoints")
 	ErrKeyNotFound      = errors.New("store: access key not found")
-	ErrExists           = errors.New("store: already exists")
-	ErrJobNotFound      = errors.New("store: job not found")
-	ErrLeaseLost        = errors.New("store: job lease lost")
+	// ErrSegmentNotFound: no such segment in the app, or no such version of it.
+	ErrSegmentNotFound = errors.New("store: segment not found")
+	ErrExists          = errors.New("store: already exists")
+	ErrJobNotFound     = errors.New("store: job not found")
+	ErrLeaseLost       = errors.New("store: job lease lost")
 	// ErrUnavailable marks a failure to reach the database (as opposed to a bad request or a bug).
 	ErrUnavailable = errors.New("store: database unavailable")
 )
@@ -55,6 +57,21 @@ type WriteResult struct {
 	Err      error
 }
 
+// ScanQuery selects a page of ScanEndpoints.
+type ScanQuery struct {
+	After     string // IDs greater than After
+	Until     string // and, when not "", not greater than Until
+	Limit     int
+	UserAttrs bool // with each endpoint's user's attributes
+}
+
+// ScannedEndpoint is an endpoint as ScanEndpoints reads it.
+type ScannedEndpoint struct {
+	Endpoint pinpoint.Endpoint // with its user's attributes in User.UserAttributes, if asked for
+	// LastEventAt is the time of the endpoint's latest recorded event; zero when it has none.
+	LastEventAt time.Time
+}
+
 // Key is an access key. Secret is needed in clear to verify SigV4 signatures.
 type Key struct {
 	AccessKeyID string
@@ -81,7 +98,8 @@ type Store interface {
 	// UpdateApp applies fn to the app inside a transaction and stores the result (Name, Tags,
 	// Excluded; ID, Account and CreationDate are kept). An error from fn aborts and is returned.
 	UpdateApp(ctx context.Context, account, appID string, fn func(*pinpoint.App) error) (pinpoint.App, error)
-	// DeleteApp deletes an app with all its endpoints, users and events, atomically, and returns it.
+	// DeleteApp deletes an app with all its endpoints, users, events and segments, atomically, and
+	// returns it.
 	DeleteApp(ctx context.Context, account, appID string) (pinpoint.App, error)
 
 	// GetEndpoint returns an endpoint with its user's attributes. ErrEndpointNotFound if absent.
@@ -115,6 +133,43 @@ type Store interface {
 	DeleteUserEndpoints(ctx context.Context, account, appID, userID string) ([]pinpoint.Endpoint, error)
 	// ListEvents returns the events recorded for an endpoint, ordered by ID.
 	ListEvents(ctx context.Context, account, appID, endpointID string) ([]Event, error)
+
+	// CreateSegment stores version 1 of a new segment of app seg.AppID of account seg.Account
+	// (seg.Version is ignored and stored as 1), with seg.Tags as its tags. ErrAppNotFound as for
+	// any app-scoped method; ErrExists if the app has a segment with that ID.
+	CreateSegment(ctx context.Context, seg pinpoint.Segment) error
+	// GetSegment returns a version of a segment with the segment's tags; version 0 means the
+	// latest. ErrSegmentNotFound when the segment or that version does not exist.
+	GetSegment(ctx context.Context, account, appID, id string, version int) (pinpoint.Segment, error)
+	// ListSegments returns the latest versions of at most limit segments of the app with IDs
+	// greater than after, ordered by ID.
+	ListSegments(ctx context.Context, account, appID, after string, limit int) ([]pinpoint.Segment, error)
+	// UpdateSegment applies fn to a copy of the latest version inside a transaction and stores
+	// the result as a new version: Version is the latest's plus one, and ID, AppID, Account,
+	// Type, Tags and CreationDate are kept whatever fn does. Concurrent updates of one segment
+	// run one after the other, so each gets its own version. An error from fn aborts and is
+	// returned as is. fn may be called more than once (a backend may retry the transaction).
+	UpdateSegment(ctx context.Context, account, appID, id string, fn func(*pinpoint.Segment) error) (pinpoint.Segment, error)
+	// UpdateSegmentTags replaces the segment's tags with what fn returns, given the current ones
+	// (a copy, never nil). Tags belong to the segment, not to a version: no version is written.
+	// It returns the latest version with the new tags. An error from fn aborts and is returned.
+	UpdateSegmentTags(ctx context.Context, account, appID, id string, fn func(tags map[string]string) (map[string]string, error)) (pinpoint.Segment, error)
+	// DeleteSegment deletes a segment with all its versions, atomically, and returns its latest
+	// version.
+	DeleteSegment(ctx context.Context, account, appID, id string) (pinpoint.Segment, error)
+	// ListSegmentVersions returns at most limit versions of a segment greater than afterVersion,
+	// in ascending order. ErrSegmentNotFound when the segment does not exist.
+	ListSegmentVersions(ctx context.Context, account, appID, id string, afterVersion, limit int) ([]pinpoint.Segment, error)
+
+	// ScanEndpoints returns a page of the app's endpoints: at most q.Limit, with IDs greater than
+	// q.After and (when q.Until is not "") not greater than q.Until, in ID order, each with the
+	// time of its latest event and, when q.UserAttrs is true, its user's attributes (false leaves
+	// User.UserAttributes nil and saves a lookup per endpoint). Paging through an ID range with
+	// the last ID of each page as the next After visits every endpoint that exists throughout the
+	// scan exactly once; each page reflects every write acknowledged before it was read. ID order
+	// is byte order on SQLite and the database's collation on PostgreSQL (byte order with the C and
+	// C.UTF-8 collations); either way it is the same for every page and for After and Until.
+	ScanEndpoints(ctx context.Context, account, appID string, q ScanQuery) ([]ScannedEndpoint, error)
 
 	// PutKey stores a new access key. ErrExists if the ID is taken.
 	PutKey(ctx context.Context, k Key) error

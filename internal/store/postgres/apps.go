@@ -181,7 +181,7 @@ func (s *Store) UpdateApp(ctx context.Context, account, appID string, fn func(*p
 	return out, nil
 }
 
-// DeleteApp deletes an app with its endpoints, users and events in one transaction. The app's row
+// DeleteApp deletes an app with its endpoints, users, events and segments in one transaction. The app's row
 // lock makes it wait for the app's writers in flight; writers that come after find no app.
 func (s *Store) DeleteApp(ctx context.Context, account, appID string) (pinpoint.App, error) {
 	var out pinpoint.App
@@ -194,6 +194,8 @@ func (s *Store) DeleteApp(ctx context.Context, account, appID string) (pinpoint.
 			"DELETE FROM events WHERE app_id = $1",
 			"DELETE FROM endpoints WHERE app_id = $1",
 			"DELETE FROM users WHERE app_id = $1",
+			"DELETE FROM segment_versions WHERE app_id = $1",
+			"DELETE FROM segments WHERE app_id = $1",
 			"DELETE FROM jobs WHERE app_id = $1",
 			"DELETE FROM apps WHERE app_id = $1",
 		} {

@@ -9,9 +9,11 @@ import (
 	"io/fs"
 	"log/slog"
 	"os"
+	"path"
 	"runtime"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -143,6 +145,13 @@ func migrate(ctx context.Context, db *sql.DB) error {
 		return err
 	}
 	sort.Strings(names)
+	// user_version counts the migrations applied, so the files must be numbered 1, 2, 3, … with
+	// no gap: a gap would make a database created before the missing file arrived skip it.
+	for i, name := range names {
+		if n, err := strconv.Atoi(strings.SplitN(path.Base(name), "_", 2)[0]); err != nil || n != i+1 {
+			return fmt.Errorf("sqlite: migration %s: want it numbered %04d (migrations are numbered 1, 2, 3, … without gaps)", name, i+1)
+		}
+	}
 	for i, name := range names {
 		if i < version {
 			continue

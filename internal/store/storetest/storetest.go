@@ -38,7 +38,7 @@ type testCase struct {
 
 func cases() []testCase {
 	return slices.Concat(appCases(), endpointCases(), addressCases(), userCases(), writeCases(),
-		eventCases(), keyCases(), identityCases(), miscCases(), concurrencyCases(),
+		eventCases(), keyCases(), identityCases(), miscCases(), concurrencyCases(), segmentCases(),
 		jobCases())
 }
 

@@ -1,0 +1,94 @@
+package store
+
+import (
+	"encoding/json"
+	"fmt"
+
+	"pinpointd/internal/pinpoint"
+)
+
+// SegmentColumns are the columns ScanSegment reads, in its order, as a backend's SELECT names
+// them with v for the version's table and s for the segment's: the version's definition exactly
+// as stored and the segment's tags.
+const SegmentColumns = "v.segment_id, v.version, v.name, v.segment_type, v.dimensions, v.segment_groups, " +
+	"COALESCE(v.import_definition, ''), v.creation_date, v.last_modified_date, s.tags"
+
+// ScanSegment reads one row of SegmentColumns into a Segment of the app and account given.
+func ScanSegment(row interface{ Scan(...any) error }, account, appID string) (pinpoint.Segment, error) {
+	seg := pinpoint.Segment{AppID: appID, Account: account}
+	var dims, groups []byte
+	var imp, tags string
+	if err := row.Scan(&seg.ID, &seg.Version, &seg.Name, &seg.Type, &dims, &groups, &imp, &seg.CreationDate, &seg.LastModifiedDate, &tags); err != nil {
+		return seg, err
+	}
+	if len(dims) > 0 {
+		seg.Dimensions = json.RawMessage(dims)
+	}
+	if len(groups) > 0 {
+		seg.SegmentGroups = json.RawMessage(groups)
+	}
+	if imp != "" {
+		seg.Import = new(pinpoint.SegmentImportResource)
+		if err := json.Unmarshal([]byte(imp), seg.Import); err != nil {
+			return seg, fmt.Errorf("store: decode segment import definition: %w", err)
+		}
+	}
+	if err := DecodeJSON(tags, &seg.Tags); err != nil {
+		return seg, err
+	}
+	if len(seg.Tags) == 0 {
+		seg.Tags = nil
+	}
+	return seg, nil
+}
+
+// SegmentValues returns the stored forms of a segment version's columns (after the key): name,
+// segment_type, dimensions, segment_groups (nil when absent), import_definition ("" when none),
+// creation_date and last_modified_date; and the segment's tags as JSON.
+func SegmentValues(seg *pinpoint.Segment) (vals []any, tags string, err error) {
+	var imp string
+	if seg.Import != nil {
+		b, err := json.Marshal(seg.Import)
+		if err != nil {
+			return nil, "", fmt.Errorf("store: encode segment import definition: %w", err)
+		}
+		imp = string(b)
+	}
+	if tags, err = EncodeJSON(orEmptyMap(seg.Tags)); err != nil {
+		return nil, "", err
+	}
+	return []any{seg.Name, seg.Type, nilIfEmpty(seg.Dimensions), nilIfEmpty(seg.SegmentGroups), nilIfEmptyString(imp), seg.CreationDate, seg.LastModifiedDate}, tags, nil
+}
+
+func nilIfEmpty(b json.RawMessage) any {
+	if len(b) == 0 {
+		return nil
+	}
+	return []byte(b)
+}
+
+func nilIfEmptyString(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
+}
+
+func orEmptyMap(m map[string]string) map[string]string {
+	if m == nil {
+		return map[string]string{}
+	}
+	return m
+}
+
+// DecodeTags decodes a tags column; never nil.
+func DecodeTags(s string) (map[string]string, error) {
+	m := map[string]string{}
+	if err := DecodeJSON(s, &m); err != nil {
+		return nil, err
+	}
+	if m == nil {
+		m = map[string]string{}
+	}
+	return m, nil
+}
