@@ -335,12 +335,12 @@ func TestJobRequests(t *testing.T) {
 			{"/jobs/import", `{"RoleArn":"r","S3Url":"s3://b/k","Format":"CSV","RegisterEndpoints":true,"SegmentName":"s"}`, "SegmentName requires DefineSegment"},
 			{"/jobs/import", `{"RoleArn":"r","S3Url":"ftp://b/k","Format":"CSV","RegisterEndpoints":true}`, `scheme "ftp" is not supported`},
 			{"/jobs/import", `{"RoleArn":"r","S3Url":"s3://b/k","Format":"CSV","RegisterEndpoints":1}`, "RegisterEndpoints"},
-			// Until segments exist, the segment flags are refused by name rather than ignored.
-			{"/jobs/import", `{"RoleArn":"r","S3Url":"s3://b/k","Format":"CSV","DefineSegment":true,"SegmentName":"s"}`, "DefineSegment: segments are not available"},
-			{"/jobs/import", `{"RoleArn":"r","S3Url":"s3://b/k","Format":"JSON","RegisterEndpoints":true,"DefineSegment":true,"SegmentName":"s"}`, "DefineSegment: segments are not available"},
-			{"/jobs/import", `{"RoleArn":"r","S3Url":"s3://b/k","Format":"CSV","SegmentId":"0123456789abcdef0123456789abcdef"}`, "SegmentId: segments are not available"},
+			// Until IMPORT segments are stored, the import's segment flags are refused by name
+			// rather than ignored.
+			{"/jobs/import", `{"RoleArn":"r","S3Url":"s3://b/k","Format":"CSV","DefineSegment":true,"SegmentName":"s"}`, "DefineSegment: importing into a segment is not supported"},
+			{"/jobs/import", `{"RoleArn":"r","S3Url":"s3://b/k","Format":"JSON","RegisterEndpoints":true,"DefineSegment":true,"SegmentName":"s"}`, "DefineSegment: importing into a segment is not supported"},
+			{"/jobs/import", `{"RoleArn":"r","S3Url":"s3://b/k","Format":"CSV","SegmentId":"0123456789abcdef0123456789abcdef"}`, "SegmentId: importing into a segment is not supported"},
 			{"/jobs/import", `{"RoleArn":"r","S3Url":"s3://b/k","Format":"CSV","DefineSegment":true,"SegmentName":"s","SegmentId":"x"}`, "cannot be combined with SegmentId"},
-			{"/jobs/export", `{"RoleArn":"r","S3UrlPrefix":"s3://b/p","SegmentId":"0123456789abcdef0123456789abcdef"}`, "SegmentId: segments are not available"},
 		} {
 			resp, eb := h.rawJSON("POST", base+c.path, c.body)
 			wantWireError(t, resp, eb, http.StatusBadRequest, "BadRequestException")

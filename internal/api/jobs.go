@@ -3,6 +3,7 @@ package api
 import (
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"strings"
 
@@ -70,9 +71,10 @@ func (s *Server) jobStorage() (*jobs.Storage, error) {
 	return s.jobs.storage, nil
 }
 
-// errSegmentsUnavailable refuses the job features that need segments, which this build lacks.
-func errSegmentsUnavailable(field string) error {
-	return pinpoint.BadRequest("%s: segments are not available in this pinpointd yet; import or export the app's endpoints without it", field)
+// errImportSegments refuses the import features that need IMPORT segments, which pinpointd does
+// not store or evaluate yet.
+func errImportSegments(field string) error {
+	return pinpoint.BadRequest("%s: importing into a segment is not supported by this pinpointd yet (IMPORT segments are not stored); import with RegisterEndpoints alone", field)
 }
 
 func (s *Server) createExportJob(r *request) (int, any, error) {
@@ -90,11 +92,26 @@ func (s *Server) createExportJob(r *request) (int, any, error) {
 	if _, err := st.Parse("S3UrlPrefix", *in.S3UrlPrefix); err != nil {
 		return 0, nil, err
 	}
-	if in.SegmentID != nil {
-		return 0, nil, errSegmentsUnavailable("SegmentId")
-	}
 	def := pinpoint.ExportJobResource{RoleArn: *in.RoleArn, S3UrlPrefix: *in.S3UrlPrefix}
-	j, err := s.createJob(r, pinpoint.JobTypeExport, "", def)
+	if in.SegmentID != nil {
+		version := 0
+		if in.SegmentVersion != nil {
+			version = *in.SegmentVersion
+		}
+		seg, err := s.store.GetSegment(r.ctx, r.principal.Account, r.labels["app"], *in.SegmentID, version)
+		switch {
+		case errors.Is(err, store.ErrSegmentNotFound) && version != 0:
+			return 0, nil, pinpoint.Errorf(pinpoint.CodeNotFound, "Resource not found: version %d of segment '%s'", version, *in.SegmentID)
+		case errors.Is(err, store.ErrSegmentNotFound):
+			return 0, nil, notFound("segment", *in.SegmentID)
+		case err != nil:
+			return 0, nil, err
+		case seg.Type == pinpoint.SegmentTypeImport:
+			return 0, nil, pinpoint.BadRequest("SegmentId %q is an IMPORT segment; pinpointd does not export imported segments yet", *in.SegmentID)
+		}
+		def.SegmentID, def.SegmentVersion = *in.SegmentID, version
+	}
+	j, err := s.createJob(r, pinpoint.JobTypeExport, def.SegmentID, def)
 	if err != nil {
 		return 0, nil, err
 	}
@@ -117,10 +134,10 @@ func (s *Server) createImportJob(r *request) (int, any, error) {
 		return 0, nil, err
 	}
 	if in.DefineSegment != nil && *in.DefineSegment {
-		return 0, nil, errSegmentsUnavailable("DefineSegment")
+		return 0, nil, errImportSegments("DefineSegment")
 	}
 	if in.SegmentID != nil {
-		return 0, nil, errSegmentsUnavailable("SegmentId")
+		return 0, nil, errImportSegments("SegmentId")
 	}
 	def := pinpoint.ImportJobResource{
 		ExternalID:        r.principal.Account,
@@ -201,11 +218,19 @@ func (s *Server) getImportJobs(r *request) (int, any, error) {
 	return s.listJobs(r, pinpoint.JobTypeImport, "")
 }
 
-// getSegmentJobs answers NotFoundException for every segment (after checking the app): this build
-// has no segments, so none exists.
-func (s *Server) getSegmentJobs(r *request) (int, any, error) {
-	if _, err := s.store.GetApp(r.ctx, r.principal.Account, r.labels["app"]); err != nil {
+// getSegmentJobs answers a page of the jobs of a segment; NotFoundException when the segment
+// does not exist.
+func (s *Server) getSegmentJobs(r *request, typ string) (int, any, error) {
+	if _, err := s.store.GetSegment(r.ctx, r.principal.Account, r.labels["app"], r.labels["segment"], 0); err != nil {
 		return 0, nil, err
 	}
-	return 0, nil, notFound("segment", r.labels["segment"])
+	return s.listJobs(r, typ, r.labels["segment"])
+}
+
+func (s *Server) getSegmentExportJobs(r *request) (int, any, error) {
+	return s.getSegmentJobs(r, pinpoint.JobTypeExport)
+}
+
+func (s *Server) getSegmentImportJobs(r *request) (int, any, error) {
+	return s.getSegmentJobs(r, pinpoint.JobTypeImport)
 }

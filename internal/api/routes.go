@@ -46,8 +46,8 @@ func (s *Server) routeTable() []route {
 		r("CreateImportJob", "POST", "/v1/apps/{app}/jobs/import", body, s.createImportJob),
 		r("GetImportJobs", "GET", "/v1/apps/{app}/jobs/import", body, s.getImportJobs),
 		r("GetImportJob", "GET", "/v1/apps/{app}/jobs/import/{job}", body, s.getImportJob),
-		r("GetSegmentExportJobs", "GET", "/v1/apps/{app}/segments/{segment}/jobs/export", body, s.getSegmentJobs),
-		r("GetSegmentImportJobs", "GET", "/v1/apps/{app}/segments/{segment}/jobs/import", body, s.getSegmentJobs),
+		r("GetSegmentExportJobs", "GET", "/v1/apps/{app}/segments/{segment}/jobs/export", body, s.getSegmentExportJobs),
+		r("GetSegmentImportJobs", "GET", "/v1/apps/{app}/segments/{segment}/jobs/import", body, s.getSegmentImportJobs),
 
 		r("TagResource", "POST", "/v1/tags/{arn}", body, s.tagResource),
 		r("UntagResource", "DELETE", "/v1/tags/{arn}", body, s.untagResource),

@@ -156,13 +156,15 @@ func (r *Runner) claimSome(ctx context.Context, slots chan struct{}, wg *sync.Wa
 // end of each piece: whoever resumes the job starts at piece Done with these counters, so a piece
 // is never counted twice.
 type checkpoint struct {
-	Pieces       []string `json:"pieces,omitempty"` // import: the objects to read, in order
-	Done         int      `json:"done"`             // pieces finished
-	After        string   `json:"after,omitempty"`  // export: the last endpoint ID written
-	Processed    int      `json:"processed"`
-	Failures     int      `json:"failures"`
-	FailedPieces int      `json:"failedPieces"`
-	Messages     []string `json:"messages,omitempty"`
+	Pieces []string `json:"pieces,omitempty"` // import: the objects to read, in order
+	Done   int      `json:"done"`             // pieces finished
+	After  string   `json:"after,omitempty"`  // export: the last endpoint ID its pieces cover
+	// SegmentVersion is the segment version an export selects, fixed when it first runs.
+	SegmentVersion int      `json:"segmentVersion,omitempty"`
+	Processed      int      `json:"processed"`
+	Failures       int      `json:"failures"`
+	FailedPieces   int      `json:"failedPieces"`
+	Messages       []string `json:"messages,omitempty"`
 }
 
 // task is one job being run by this runner.

@@ -208,12 +208,6 @@ type Store interface {
 
 	// Import and export jobs (see Job).
 
-	// ListEndpoints returns at most limit endpoints of the app, with their user's attributes,
-	// whose IDs come after after ("" : from the first), ordered by ID in the backend's order of
-	// IDs (a total order; byte order on SQLite, the database's collation on PostgreSQL). Paging
-	// with the last ID of each page visits every endpoint that exists throughout exactly once.
-	ListEndpoints(ctx context.Context, account, appID, after string, limit int) ([]pinpoint.Endpoint, error)
-
 	// CreateJob stores a new job of j.Account's app j.AppID. ErrAppNotFound when the app is not
 	// the account's; ErrExists if the ID is taken.
 	CreateJob(ctx context.Context, j Job) error

@@ -165,37 +165,3 @@ func (s *Store) SaveJob(ctx context.Context, owner string, j store.Job) error {
 		return nil
 	})
 }
-
-// ListEndpoints implements store.Store. The order is the database collation's for the endpoints
-// primary key, so each page is a range scan of that index.
-func (s *Store) ListEndpoints(ctx context.Context, account, appID, after string, limit int) ([]pinpoint.Endpoint, error) {
-	if _, err := s.GetApp(ctx, account, appID); err != nil {
-		return nil, err
-	}
-	var out []pinpoint.Endpoint
-	err := s.run(ctx, "list endpoints", func(ctx context.Context) error {
-		rows, err := s.pool.Query(ctx, `SELECT e.doc, e.status, e.user_id, u.attrs FROM endpoints e
-			LEFT JOIN users u ON u.app_id = e.app_id AND u.user_id = e.user_id AND e.user_id <> ''
-			WHERE e.app_id = $1 AND e.id > $2 ORDER BY e.id LIMIT $3`, appID, after, limit)
-		if err != nil {
-			return dbErr(err)
-		}
-		defer rows.Close()
-		out = make([]pinpoint.Endpoint, 0, min(limit, 1024))
-		for rows.Next() {
-			var doc []byte
-			var status, userID string
-			var attrs *string
-			if err := rows.Scan(&doc, &status, &userID, &attrs); err != nil {
-				return dbErr(err)
-			}
-			e, err := decodeEndpoint(doc, status, userID, attrs)
-			if err != nil {
-				return dbErr(err)
-			}
-			out = append(out, *e)
-		}
-		return dbErr(rows.Err())
-	})
-	return out, err
-}

@@ -151,24 +151,3 @@ func (s *Store) SaveJob(ctx context.Context, owner string, j store.Job) error {
 		return nil
 	})
 }
-
-// ListEndpoints implements store.Store.
-func (s *Store) ListEndpoints(ctx context.Context, account, appID, after string, limit int) ([]pinpoint.Endpoint, error) {
-	if _, err := getApp(ctx, s.reader, account, appID); err != nil {
-		return nil, err
-	}
-	rows, err := s.reader.QueryContext(ctx, endpointSelect+"AND e.id > ? ORDER BY e.id LIMIT ?", appID, after, limit)
-	if err != nil {
-		return nil, wrap("list endpoints", err)
-	}
-	defer rows.Close()
-	out := make([]pinpoint.Endpoint, 0, min(limit, 1024))
-	for rows.Next() {
-		e, err := scanEndpoint(rows)
-		if err != nil {
-			return nil, wrap("list endpoints", err)
-		}
-		out = append(out, *e)
-	}
-	return out, wrap("list endpoints", rows.Err())
-}

@@ -19,7 +19,6 @@ func jobCases() []testCase {
 		{"JobClaimPerAccount", testJobClaimPerAccount},
 		{"JobClaimConcurrent", testJobClaimConcurrent},
 		{"JobDeletedWithApp", testJobDeletedWithApp},
-		{"ListEndpointsPaged", testListEndpointsPaged},
 	}
 }
 
@@ -298,40 +297,4 @@ func testJobDeletedWithApp(t *testing.T, s store.Store) {
 	newApp(t, s, acct1, appA)
 	_, err := s.GetJob(ctx, acct1, appA, pinpoint.JobTypeImport, "j")
 	wantErr(t, "GetJob after DeleteApp and a new app with the same ID", err, store.ErrJobNotFound)
-}
-
-func testListEndpointsPaged(t *testing.T, s store.Store) {
-	ctx := t.Context()
-	newApp(t, s, acct1, appA)
-	newApp(t, s, acct1, appB)
-	want := []string{"a", "b", "b0", "c", "d/1", "e", "f"}
-	for i, id := range want {
-		req := email(fmt.Sprintf("u%d@example.com", i), "")
-		if i == 2 {
-			req.User = &pinpoint.UserRequest{UserID: str("u1"), UserAttributes: attrs("k", "v")}
-		}
-		put(t, s, id, req, at(1))
-	}
-	putIn(t, s, acct1, appB, "other", email("o@example.com", ""), at(1))
-	var got []string
-	after := ""
-	for range 10 {
-		page, err := s.ListEndpoints(ctx, acct1, appA, after, 3)
-		if err != nil {
-			t.Fatalf("ListEndpoints: got %v, want nil", err)
-		}
-		for _, e := range page {
-			got = append(got, e.ID)
-			checkEndpoint(t, "ListEndpoints item "+e.ID, e, get(t, s, e.ID))
-		}
-		if len(page) < 3 {
-			break
-		}
-		after = page[len(page)-1].ID
-	}
-	if fmt.Sprint(got) != fmt.Sprint(want) {
-		t.Errorf("ListEndpoints paged by 3: got %v, want %v", got, want)
-	}
-	_, err := s.ListEndpoints(ctx, acct2, appA, "", 3)
-	wantErr(t, "ListEndpoints through another account", err, store.ErrAppNotFound)
 }
