@@ -61,6 +61,8 @@ type Options struct {
 	Now func() time.Time
 	// Out receives the one-time message with a generated root key.
 	Out io.Writer
+	// Jobs configures import and export jobs (jobs.go).
+	Jobs JobOptions
 }
 
 // Defaults of the connection timeouts. ReadHeaderTimeout and ReadTimeout are fixed: 10 s for a
@@ -78,6 +80,7 @@ type Instance struct {
 	listener net.Listener
 	served   chan error
 	log      *slog.Logger
+	stopJobs func() // stops the job runner (jobs.go)
 }
 
 // OpenStore opens the backend a DSN names: "sqlite:PATH" (or a bare path) or "postgres://…".
@@ -140,6 +143,11 @@ func Start(ctx context.Context, o Options) (*Instance, error) {
 		cfg.Limiter = newLimiter(o.RateLimit, o.RateBurst).allow
 	}
 	srv := api.New(cfg)
+	stopJobs, err := startJobs(o, st, srv)
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
 	if s, ok := st.(interface {
 		SetCommitObserver(func(int, time.Duration, error))
 	}); ok {
@@ -156,6 +164,7 @@ func Start(ctx context.Context, o Options) (*Instance, error) {
 	}
 	ln, err := net.Listen("tcp", o.Addr)
 	if err != nil {
+		stopJobs()
 		st.Close()
 		return nil, fmt.Errorf("listen on %s: %w", o.Addr, err)
 	}
@@ -178,6 +187,7 @@ func Start(ctx context.Context, o Options) (*Instance, error) {
 		listener: api.FramingListener(ln),
 		served:   make(chan error, 1),
 		log:      o.Log,
+		stopJobs: stopJobs,
 	}
 	go func() { inst.served <- inst.http.Serve(inst.listener) }()
 	o.Log.Info("serving", "addr", ln.Addr().String(), "store", redact(o.Store), "region", o.Region)
@@ -204,6 +214,7 @@ func (i *Instance) Close(ctx context.Context) error {
 	if err != nil {
 		i.http.Close()
 	}
+	i.stopJobs()
 	return errors.Join(err, i.Store.Close())
 }
 
@@ -295,6 +306,7 @@ func serveCmd(ctx context.Context, args []string, env func(string) string, stdou
 	pprofAddr := fs.String("pprof-addr", env("PINPOINTD_PPROF_ADDR"), "serve net/http/pprof on this address (off when empty; keep it on loopback) (env PINPOINTD_PPROF_ADDR)")
 	fs.BoolVar(&o.Console, "console", envBool(env, "PINPOINTD_CONSOLE"), "serve the web console under /console/ (env PINPOINTD_CONSOLE=1)")
 	logFormat := fs.String("log-format", envOr(env, "PINPOINTD_LOG_FORMAT", "text"), "text or json (env PINPOINTD_LOG_FORMAT)")
+	jobOptions := jobFlags(fs, env)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -314,6 +326,7 @@ func serveCmd(ctx context.Context, args []string, env func(string) string, stdou
 	o.Account = envOr(env, "PINPOINTD_ACCOUNT_ID", defaultAccount)
 	o.Log = newLogger(*logFormat, stderr)
 	o.Out = stdout
+	o.Jobs = jobOptions()
 
 	// Every request allocates (JSON, HTTP); with Go's default GOGC=100 the collector's share of
 	// the two cores slowed the single SQLite writer by a quarter under load (pinpointd bench:

@@ -17,6 +17,8 @@ var (
 	// ErrSegmentNotFound: no such segment in the app, or no such version of it.
 	ErrSegmentNotFound = errors.New("store: segment not found")
 	ErrExists          = errors.New("store: already exists")
+	ErrJobNotFound     = errors.New("store: job not found")
+	ErrLeaseLost       = errors.New("store: job lease lost")
 	// ErrUnavailable marks a failure to reach the database (as opposed to a bad request or a bug).
 	ErrUnavailable = errors.New("store: database unavailable")
 )
@@ -248,8 +250,68 @@ type Store interface {
 	// endpoint row of the app and every event row of the window.
 	AppStats(ctx context.Context, account, appID string, now time.Time) (AppStats, error)
 
+	// Import and export jobs (see Job).
+
+	// CreateJob stores a new job of j.Account's app j.AppID. ErrAppNotFound when the app is not
+	// the account's; ErrExists if the ID is taken.
+	CreateJob(ctx context.Context, j Job) error
+	// GetJob returns a job of type typ (pinpoint.JobTypeExport or JobTypeImport). ErrJobNotFound
+	// when there is none of that type with that ID.
+	GetJob(ctx context.Context, account, appID, typ, id string) (Job, error)
+	// ListJobs returns at most limit jobs of type typ of the app, newest first (by CreationDate,
+	// then ID, both descending), that come after the cursor (zero: from the newest). segmentID,
+	// when not "", keeps only the jobs whose SegmentID it is.
+	ListJobs(ctx context.Context, account, appID, typ, segmentID string, after JobCursor, limit int) ([]Job, error)
+	// ClaimJob gives owner the lease of one runnable job and returns it, or nil when there is
+	// none. A job is runnable when it is not done (pinpoint.JobDone) and has no owner or its
+	// owner's lease ended before now; the oldest runnable job is claimed first, skipping the jobs
+	// of accounts that already hold perAccount running jobs (a running job: not done, with a
+	// lease that ends at or after now). The claimed job's LeaseUntil becomes until. Claims are
+	// atomic: two callers, in any processes, never both claim a job while its lease runs, and an
+	// account never exceeds perAccount running jobs through claims.
+	ClaimJob(ctx context.Context, owner string, now, until time.Time, perAccount int) (*Job, error)
+	// SaveJob stores the progress of a job owner holds: Status, the counters, Failures,
+	// CompletionDate, Checkpoint and LeaseUntil (extending the lease). When Status is done, the
+	// lease is released. ErrLeaseLost, writing nothing, when owner no longer holds the job (its
+	// lease ran out and another owner claimed it, or the app was deleted).
+	SaveJob(ctx context.Context, owner string, j Job) error
+
 	// Ping reports whether the database answers.
 	Ping(ctx context.Context) error
 	// Close waits for in-flight writes and releases the database.
 	Close() error
+}
+
+// Job is an import or export job as stored. The API writes it once (CreateJob); from then on
+// only the runner holding its lease changes it (SaveJob).
+type Job struct {
+	AppID   string
+	ID      string
+	Account string // the app's account: the unit of the concurrent-jobs limit
+	Type    string // pinpoint.JobTypeExport or JobTypeImport
+	Status  string // pinpoint.JobCreated, …
+	// SegmentID is Definition's SegmentId ("" for none), kept apart for ListJobs.
+	SegmentID string
+	// Definition is the job's wire Definition (ExportJobResource or ImportJobResource), as JSON.
+	Definition      []byte
+	CreationDate    string
+	CompletionDate  string
+	TotalPieces     int
+	CompletedPieces int
+	FailedPieces    int
+	TotalProcessed  int
+	TotalFailures   int
+	Failures        []string
+
+	// Owner is the runner holding the lease ("" for none) until LeaseUntil.
+	Owner      string
+	LeaseUntil time.Time
+	// Checkpoint is where the runner resumes a job it takes over; opaque to the store.
+	Checkpoint []byte
+}
+
+// JobCursor is where ListJobs resumes: after the job with this CreationDate and ID.
+type JobCursor struct {
+	CreationDate string
+	ID           string
 }

@@ -196,6 +196,7 @@ func (s *Store) DeleteApp(ctx context.Context, account, appID string) (pinpoint.
 			"DELETE FROM users WHERE app_id = $1",
 			"DELETE FROM segment_versions WHERE app_id = $1",
 			"DELETE FROM segments WHERE app_id = $1",
+			"DELETE FROM jobs WHERE app_id = $1",
 			"DELETE FROM apps WHERE app_id = $1",
 		} {
 			if _, err := tx.Exec(ctx, q, appID); err != nil {
