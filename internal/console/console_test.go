@@ -22,6 +22,7 @@ import (
 
 	"pinpointd/internal/api"
 	"pinpointd/internal/console"
+	"pinpointd/internal/jobs"
 	"pinpointd/internal/sigv4"
 	"pinpointd/internal/store"
 	"pinpointd/internal/store/postgres"
@@ -55,6 +56,7 @@ type env struct {
 	srv    *httptest.Server
 	client *http.Client
 	clock  *clock
+	jobDir string // the directory file:// job URLs may name
 }
 
 // backends runs fn on SQLite and, when PINPOINTD_TEST_POSTGRES is set, on PostgreSQL.
@@ -110,10 +112,22 @@ func newEnv(t *testing.T, st store.Store) *env {
 		t.Fatal(err)
 	}
 	a := api.New(api.Config{Store: st, Auth: api.NewKeyAuth(api.KeyAuthConfig{Store: st, Now: clk.now}), Region: region, Now: clk.now})
+	// Jobs read and write files under jobDir, and run in this process, as `serve` runs them.
+	jobDir := t.TempDir()
+	storage, err := jobs.NewStorage(jobs.S3Config{}, []string{jobDir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	runner := jobs.New(jobs.Config{Store: st, Storage: storage, Poll: 50 * time.Millisecond})
+	a.SetJobs(storage, runner.Wake)
+	ctx, stop := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); runner.Run(ctx) }()
+	t.Cleanup(func() { stop(); <-done })
 	c := console.New(console.Config{API: a, Store: st, Region: region, Now: clk.now, Log: slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))})
 	srv := httptest.NewServer(console.Mount(c, a))
 	t.Cleanup(srv.Close)
-	e := &env{t: t, st: st, srv: srv, clock: clk}
+	e := &env{t: t, st: st, srv: srv, clock: clk, jobDir: jobDir}
 	e.client = e.newClient()
 	return e
 }

@@ -1,5 +1,5 @@
 // pinpointd console: load the slow parts of a page (segment size, members, dashboard) after the
-// page itself, and toggle the segment form between its fields and raw JSON. Everything works
+// page itself, reload a page of running jobs, and toggle the segment form between its fields and raw JSON. Everything works
 // without this script too: each fragment has a link that opens it as a page.
 "use strict";
 document.addEventListener("DOMContentLoaded", function () {
@@ -27,6 +27,15 @@ document.addEventListener("DOMContentLoaded", function () {
         el.removeAttribute("aria-busy");
       });
   });
+
+  // A page with running jobs reloads itself until they are done.
+  var refresh = document.querySelector("[data-refresh]");
+  if (refresh) {
+    var secs = parseInt(refresh.getAttribute("data-refresh"), 10) || 3;
+    setTimeout(function () {
+      window.location.reload();
+    }, secs * 1000);
+  }
 
   var form = document.querySelector(".segment-form");
   if (form) {
