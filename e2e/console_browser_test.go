@@ -21,7 +21,8 @@ import (
 const chromiumPath = "/usr/bin/chromium"
 
 // TestConsoleBrowser drives the web console in a real headless Chromium: sign in, create an
-// app, write an endpoint through the AWS SDK, find it, create a segment and see its size.
+// app, write an endpoint through the AWS SDK, find it, create a segment, see its size, start an
+// export of the segment and see it complete.
 // With PINPOINTD_CONSOLE_SCREENSHOTS=DIR it saves screenshots of the main pages in DIR (the
 // README's come from `PINPOINTD_CONSOLE_SCREENSHOTS=$PWD/docs/console`).
 func TestConsoleBrowser(t *testing.T) {
@@ -29,7 +30,11 @@ func TestConsoleBrowser(t *testing.T) {
 		t.Skipf("SKIP console browser test: %s not found (apt-get install chromium)", chromiumPath)
 	}
 	shots := os.Getenv("PINPOINTD_CONSOLE_SCREENSHOTS")
-	h := start(t, "sqlite:"+filepath.Join(t.TempDir(), "pinpointd.db"), func(o *cli.Options) { o.Console = true })
+	jobDir := t.TempDir()
+	h := start(t, "sqlite:"+filepath.Join(t.TempDir(), "pinpointd.db"), func(o *cli.Options) {
+		o.Console = true
+		o.Jobs.Dirs = []string{jobDir}
+	})
 	base := h.inst.URL()
 
 	opts := append(chromedp.DefaultExecAllocatorOptions[:],
@@ -176,6 +181,25 @@ func TestConsoleBrowser(t *testing.T) {
 	}
 	run("members", chromedp.WaitVisible(chromedp.CSS(`.fragment a[href$="/endpoints/phone-1"]`)))
 	shot("segment", 1000, 1000)
+
+	// Export the segment from its page and watch the job complete (the page reloads itself).
+	run("start an export",
+		chromedp.Click(chromedp.CSS(`a[href*="/jobs?segment="]`)),
+		chromedp.WaitVisible(chromedp.ID("s3_url_prefix")),
+		chromedp.SendKeys(chromedp.ID("s3_url_prefix"), "file://"+jobDir+"/gold"),
+		chromedp.Submit(chromedp.ID("s3_url_prefix")),
+		chromedp.WaitVisible(chromedp.ID("job-status")),
+	)
+	run("export completes", chromedp.WaitVisible(chromedp.CSS(`progress[value="1"][max="1"]`)))
+	if status := get("job status", chromedp.Text(chromedp.ID("job-status"))); status != "COMPLETED" {
+		t.Errorf("export job: got %s, want COMPLETED", status)
+	}
+	if n := get("processed", chromedp.Text(chromedp.ID("job-processed"))); n != "1" {
+		t.Errorf("export job: TotalProcessed %s, want 1 (the segment's one endpoint)", n)
+	}
+	shot("export-job", 1000, 800)
+	run("jobs list", chromedp.Click(chromedp.CSS(`a[href$="/jobs"]`)), chromedp.WaitVisible(chromedp.CSS("progress")))
+	shot("jobs", 1000, 1100)
 
 	// At phone width.
 	run("phone width", chromedp.Navigate(base+"/console/apps/"+appID), chromedp.WaitVisible(chromedp.CSS(".dashboard svg")))
