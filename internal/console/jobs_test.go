@@ -5,7 +5,6 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -24,8 +23,6 @@ func (e *env) waitJob(path string) resp {
 	e.t.Fatalf("job %s did not finish", path)
 	return resp{}
 }
-
-var processedRE = regexp.MustCompile(`id="job-processed">(\d+)<`)
 
 func TestJobs(t *testing.T) {
 	backends(t, func(t *testing.T, e *env) {
