@@ -51,7 +51,7 @@ func (c *clock) add(d time.Duration) {
 
 // env is a console in front of a real API on a real store, and a browser-like client.
 type env struct {
-	t      *testing.T
+	t      testing.TB
 	st     store.Store
 	srv    *httptest.Server
 	client *http.Client
@@ -104,7 +104,7 @@ func openPostgres(t *testing.T, dsn string) store.Store {
 	return st
 }
 
-func newEnv(t *testing.T, st store.Store) *env {
+func newEnv(t testing.TB, st store.Store) *env {
 	t.Helper()
 	clk := &clock{t: time.Now().UTC()}
 	t.Cleanup(func() { st.Close() })
