@@ -3,6 +3,7 @@ package store
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 
 	"pinpointd/internal/pinpoint"
 )
@@ -91,4 +92,33 @@ func DecodeTags(s string) (map[string]string, error) {
 		m = map[string]string{}
 	}
 	return m, nil
+}
+
+// AddMembersToImport returns the import definition of an IMPORT segment with the new members
+// added counted (their endpoint IDs in added; members gives each one's channel), as the JSON
+// the import_definition column holds. seg must be an IMPORT segment.
+func AddMembersToImport(seg *pinpoint.Segment, members []SegmentMember, added map[string]bool) (string, error) {
+	if seg.Import == nil {
+		return "", fmt.Errorf("store: segment %s is not an IMPORT segment: it has no members", seg.ID)
+	}
+	imp := *seg.Import
+	imp.ChannelCounts = maps.Clone(imp.ChannelCounts)
+	for _, m := range members {
+		if !added[m.EndpointID] {
+			continue
+		}
+		delete(added, m.EndpointID) // a member listed twice counts once
+		imp.Size++
+		if m.ChannelType != "" {
+			if imp.ChannelCounts == nil {
+				imp.ChannelCounts = map[string]int{}
+			}
+			imp.ChannelCounts[m.ChannelType]++
+		}
+	}
+	b, err := json.Marshal(imp)
+	if err != nil {
+		return "", fmt.Errorf("store: encode segment import definition: %w", err)
+	}
+	return string(b), nil
 }
