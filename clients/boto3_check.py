@@ -188,6 +188,18 @@ eq((job["JobStatus"], job["TotalProcessed"], job["TotalFailures"]), ("COMPLETED"
 a = pp.get_endpoint(ApplicationId=app_id, EndpointId="a/b+c d")["EndpointResponse"]
 b = pp.get_endpoint(ApplicationId=copy, EndpointId="a/b+c d")["EndpointResponse"]
 eq({**b, "ApplicationId": app_id}, a, "endpoint after export and import")
+# The same files again into an IMPORT segment the CreateImportJob response already names.
+r = pp.create_import_job(ApplicationId=copy, ImportJobRequest={
+    "RoleArn": "arn:aws:iam::000000000000:role/import", "S3Url": f"file://{job_dir}/boto3-{run}/{export_id}/",
+    "Format": "JSON", "RegisterEndpoints": True, "DefineSegment": True, "SegmentName": "boto3-import"})
+definition = r["ImportJobResponse"]["Definition"]
+eq((definition["DefineSegment"], definition["SegmentName"], len(definition["SegmentId"])), (True, "boto3-import", 32), "CreateImportJob DefineSegment")
+job = wait_job(pp.get_import_job, ApplicationId=copy, JobId=r["ImportJobResponse"]["Id"])
+eq(job["JobStatus"], "COMPLETED", "import into a segment")
+seg = pp.get_segment(ApplicationId=copy, SegmentId=definition["SegmentId"])["SegmentResponse"]
+eq((seg["SegmentType"], seg["Name"], seg["ImportDefinition"]["Size"]), ("IMPORT", "boto3-import", exported), "the IMPORT segment")
+eq([j["Id"] for j in pp.get_segment_import_jobs(ApplicationId=copy, SegmentId=seg["Id"])["ImportJobsResponse"]["Item"]],
+   [r["ImportJobResponse"]["Id"]], "GetSegmentImportJobs")
 pp.delete_app(ApplicationId=copy)
 
 # --- an operation pinpointd does not implement => 501 NotImplementedException naming it (no retry)

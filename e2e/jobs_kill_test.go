@@ -73,7 +73,8 @@ func TestJobsSurviveKill(t *testing.T) {
 				t.Fatalf("mkfifo: %v", err)
 			}
 			out, err := c.CreateImportJob(ctx, &pinpoint.CreateImportJobInput{ApplicationId: aws.String(app), ImportJobRequest: &types.ImportJobRequest{
-				S3Url: aws.String("file://" + fifo), Format: types.FormatJson, RegisterEndpoints: aws.Bool(true), RoleArn: aws.String("r")}})
+				S3Url: aws.String("file://" + fifo), Format: types.FormatJson, RegisterEndpoints: aws.Bool(true), RoleArn: aws.String("r"),
+				DefineSegment: aws.Bool(true), SegmentName: aws.String("killed")}})
 			if err != nil {
 				t.Fatalf("CreateImportJob: %v", err)
 			}
@@ -114,6 +115,13 @@ func TestJobsSurviveKill(t *testing.T) {
 			j := waitImport(t, c, app, job)
 			if j.JobStatus != types.JobStatusCompleted || aws.ToInt32(j.TotalProcessed) != rows || aws.ToInt32(j.TotalFailures) != 0 || aws.ToInt32(j.CompletedPieces) != 1 {
 				t.Fatalf("import after the restart: got %s, want COMPLETED with %d processed once each", jsonOf(j), rows)
+			}
+			// Its IMPORT segment counts each endpoint once, though two batches were added twice.
+			segID := aws.ToString(out.ImportJobResponse.Definition.SegmentId)
+			seg, err := c.GetSegment(ctx, &pinpoint.GetSegmentInput{ApplicationId: aws.String(app), SegmentId: aws.String(segID)})
+			if err != nil || seg.SegmentResponse.ImportDefinition == nil || aws.ToInt32(seg.SegmentResponse.ImportDefinition.Size) != rows ||
+				seg.SegmentResponse.ImportDefinition.ChannelCounts["EMAIL"] != rows {
+				t.Errorf("IMPORT segment after the restart: got %s, %v; want Size %d and EMAIL %d", jsonOf(seg), err, rows, rows)
 			}
 
 			// Export: pieces of 1,000; the upload of the second is held, then the process dies.

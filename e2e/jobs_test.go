@@ -331,15 +331,13 @@ func TestJobRequests(t *testing.T) {
 			{"/jobs/import", `{"RoleArn":"r","Format":"CSV","RegisterEndpoints":true}`, "S3Url is required"},
 			{"/jobs/import", `{"S3Url":"s3://b/k","Format":"CSV","RegisterEndpoints":true}`, "RoleArn is required"},
 			{"/jobs/import", `{"RoleArn":"r","S3Url":"s3://b/k","Format":"CSV"}`, "RegisterEndpoints or DefineSegment"},
-			{"/jobs/import", `{"RoleArn":"r","S3Url":"s3://b/k","Format":"CSV","DefineSegment":true}`, "SegmentName is required"},
+			{"/jobs/import", `{"RoleArn":"r","S3Url":"s3://b/k","Format":"CSV","DefineSegment":true,"SegmentName":" "}`, "SegmentName must not be blank"},
 			{"/jobs/import", `{"RoleArn":"r","S3Url":"s3://b/k","Format":"CSV","RegisterEndpoints":true,"SegmentName":"s"}`, "SegmentName requires DefineSegment"},
+			{"/jobs/import", `{"RoleArn":"r","S3Url":"s3://b/k","Format":"CSV","DefineSegment":false,"SegmentName":"s"}`, "SegmentName requires DefineSegment"},
+			{"/jobs/import", `{"RoleArn":"r","S3Url":"s3://b/k","Format":"CSV","RegisterEndpoints":false,"DefineSegment":false}`, "RegisterEndpoints or DefineSegment"},
 			{"/jobs/import", `{"RoleArn":"r","S3Url":"ftp://b/k","Format":"CSV","RegisterEndpoints":true}`, `scheme "ftp" is not supported`},
 			{"/jobs/import", `{"RoleArn":"r","S3Url":"s3://b/k","Format":"CSV","RegisterEndpoints":1}`, "RegisterEndpoints"},
-			// Until IMPORT segments are stored, the import's segment flags are refused by name
-			// rather than ignored.
-			{"/jobs/import", `{"RoleArn":"r","S3Url":"s3://b/k","Format":"CSV","DefineSegment":true,"SegmentName":"s"}`, "DefineSegment: importing into a segment is not supported"},
-			{"/jobs/import", `{"RoleArn":"r","S3Url":"s3://b/k","Format":"JSON","RegisterEndpoints":true,"DefineSegment":true,"SegmentName":"s"}`, "DefineSegment: importing into a segment is not supported"},
-			{"/jobs/import", `{"RoleArn":"r","S3Url":"s3://b/k","Format":"CSV","SegmentId":"0123456789abcdef0123456789abcdef"}`, "SegmentId: importing into a segment is not supported"},
+			{"/jobs/import", `{"RoleArn":"r","S3Url":"s3://b/k","Format":"CSV","SegmentId":""}`, "SegmentId must not be empty"},
 			{"/jobs/import", `{"RoleArn":"r","S3Url":"s3://b/k","Format":"CSV","DefineSegment":true,"SegmentName":"s","SegmentId":"x"}`, "cannot be combined with SegmentId"},
 		} {
 			resp, eb := h.rawJSON("POST", base+c.path, c.body)

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"path"
 	"strings"
 
 	"pinpointd/internal/jobs"
@@ -44,14 +45,14 @@ func (s *Server) jobResponse(j store.Job) pinpoint.JobResponse {
 	}
 }
 
-// createJob stores a new job of the request's app and wakes the runner.
-func (s *Server) createJob(r *request, typ, segmentID string, def any) (store.Job, error) {
+// createJob stores a new job of the request's app with ID id and wakes the runner.
+func (s *Server) createJob(r *request, id, typ, segmentID string, def any) (store.Job, error) {
 	b, err := json.Marshal(def)
 	if err != nil {
 		return store.Job{}, err
 	}
 	j := store.Job{
-		AppID: r.labels["app"], ID: s.newID(), Account: r.principal.Account, Type: typ,
+		AppID: r.labels["app"], ID: id, Account: r.principal.Account, Type: typ,
 		Status: pinpoint.JobCreated, SegmentID: segmentID, Definition: b,
 		CreationDate: pinpoint.FormatTime(s.now()),
 	}
@@ -69,12 +70,6 @@ func (s *Server) jobStorage() (*jobs.Storage, error) {
 		return nil, pinpoint.BadRequest("Import and export jobs are not enabled on this server")
 	}
 	return s.jobs.storage, nil
-}
-
-// errImportSegments refuses the import features that need IMPORT segments, which pinpointd does
-// not store or evaluate yet.
-func errImportSegments(field string) error {
-	return pinpoint.BadRequest("%s: importing into a segment is not supported by this pinpointd yet (IMPORT segments are not stored); import with RegisterEndpoints alone", field)
 }
 
 func (s *Server) createExportJob(r *request) (int, any, error) {
@@ -98,7 +93,7 @@ func (s *Server) createExportJob(r *request) (int, any, error) {
 		if in.SegmentVersion != nil {
 			version = *in.SegmentVersion
 		}
-		seg, err := s.store.GetSegment(r.ctx, r.principal.Account, r.labels["app"], *in.SegmentID, version)
+		_, err := s.store.GetSegment(r.ctx, r.principal.Account, r.labels["app"], *in.SegmentID, version)
 		switch {
 		case errors.Is(err, store.ErrSegmentNotFound) && version != 0:
 			return 0, nil, pinpoint.Errorf(pinpoint.CodeNotFound, "Resource not found: version %d of segment '%s'", version, *in.SegmentID)
@@ -106,12 +101,10 @@ func (s *Server) createExportJob(r *request) (int, any, error) {
 			return 0, nil, notFound("segment", *in.SegmentID)
 		case err != nil:
 			return 0, nil, err
-		case seg.Type == pinpoint.SegmentTypeImport:
-			return 0, nil, pinpoint.BadRequest("SegmentId %q is an IMPORT segment; pinpointd does not export imported segments yet", *in.SegmentID)
 		}
 		def.SegmentID, def.SegmentVersion = *in.SegmentID, version
 	}
-	j, err := s.createJob(r, pinpoint.JobTypeExport, def.SegmentID, def)
+	j, err := s.createJob(r, s.newID(), pinpoint.JobTypeExport, def.SegmentID, def)
 	if err != nil {
 		return 0, nil, err
 	}
@@ -133,12 +126,6 @@ func (s *Server) createImportJob(r *request) (int, any, error) {
 	if _, err := st.Parse("S3Url", *in.S3URL); err != nil {
 		return 0, nil, err
 	}
-	if in.DefineSegment != nil && *in.DefineSegment {
-		return 0, nil, errImportSegments("DefineSegment")
-	}
-	if in.SegmentID != nil {
-		return 0, nil, errImportSegments("SegmentId")
-	}
 	def := pinpoint.ImportJobResource{
 		ExternalID:        r.principal.Account,
 		Format:            *in.Format,
@@ -149,11 +136,70 @@ func (s *Server) createImportJob(r *request) (int, any, error) {
 	if in.ExternalID != nil && *in.ExternalID != "" {
 		def.ExternalID = *in.ExternalID
 	}
-	j, err := s.createJob(r, pinpoint.JobTypeImport, "", def)
+	id := s.newID()
+	app, account := r.labels["app"], r.principal.Account
+	switch {
+	case in.SegmentID != nil:
+		seg, err := s.store.GetSegment(r.ctx, account, app, *in.SegmentID, 0)
+		if errors.Is(err, store.ErrSegmentNotFound) {
+			return 0, nil, notFound("segment", *in.SegmentID)
+		}
+		if err != nil {
+			return 0, nil, err
+		}
+		if seg.Type != pinpoint.SegmentTypeImport {
+			return 0, nil, pinpoint.BadRequest("SegmentId %q is a %s segment; an import adds endpoints only to IMPORT segments (made by an import with DefineSegment)", seg.ID, seg.Type)
+		}
+		def.SegmentID, def.SegmentName = seg.ID, seg.Name
+	case in.DefineSegment != nil && *in.DefineSegment:
+		def.DefineSegment = true
+		def.SegmentName = importSegmentName(def.S3URL, id)
+		if in.SegmentName != nil {
+			def.SegmentName = *in.SegmentName
+		}
+		now := pinpoint.FormatTime(s.now())
+		seg := pinpoint.Segment{
+			ID: s.newID(), AppID: app, Account: account, Name: def.SegmentName, Type: pinpoint.SegmentTypeImport,
+			Import:       &pinpoint.SegmentImportResource{ExternalID: def.ExternalID, Format: def.Format, RoleArn: def.RoleArn, S3URL: def.S3URL},
+			CreationDate: now, LastModifiedDate: now,
+		}
+		// The segment exists before the job, so that the response can name it and the runner
+		// always finds it; a job that cannot be stored takes it away again.
+		if err := s.store.CreateSegment(r.ctx, seg); err != nil {
+			return 0, nil, err
+		}
+		def.SegmentID = seg.ID
+		j, err := s.createJob(r, id, pinpoint.JobTypeImport, def.SegmentID, def)
+		if err != nil {
+			if _, derr := s.store.DeleteSegment(r.ctx, account, app, seg.ID); derr != nil && !errors.Is(derr, store.ErrSegmentNotFound) {
+				s.log.ErrorContext(r.ctx, "CreateImportJob: cannot remove the segment of a job that was not stored", "segment", seg.ID, "err", derr)
+			}
+			return 0, nil, err
+		}
+		return http.StatusCreated, s.jobResponse(j), nil
+	}
+	j, err := s.createJob(r, id, pinpoint.JobTypeImport, def.SegmentID, def)
 	if err != nil {
 		return 0, nil, err
 	}
 	return http.StatusCreated, s.jobResponse(j), nil
+}
+
+// importSegmentName is the name of the segment an import with DefineSegment and no SegmentName
+// creates: the name of the file or folder S3Url names without its extensions, as the console
+// names it ("Import failed for file SampleTemplate.csv with segment name SampleTemplate"), or
+// "Import {jobID}" when that is empty.
+func importSegmentName(url, jobID string) string {
+	name := ""
+	if _, rest, ok := strings.Cut(url, "://"); ok {
+		if _, key, ok := strings.Cut(strings.TrimRight(rest, "/"), "/"); ok && key != "" {
+			name = path.Base(key)
+		}
+	}
+	if name, _, _ = strings.Cut(name, "."); name == "" {
+		return "Import " + jobID
+	}
+	return name
 }
 
 func (s *Server) getJob(r *request, typ string) (int, any, error) {

@@ -122,8 +122,8 @@ func (t *task) runExport(ctx context.Context, cp *checkpoint) error {
 // segmentMatcher compiles the segment version an export selects: def.SegmentVersion, or the
 // segment's latest version when the job first ran (kept in the checkpoint, so a run that takes the
 // job over selects the same version), evaluated as of the job's creation (Recency windows end
-// then). reason, when not "", is why the job fails (the segment or a source is gone, or is an
-// IMPORT segment); err is a store failure.
+// then); an IMPORT segment selects its members. reason, when not "", is why the job fails (the
+// segment or a source is gone); err is a store failure.
 func (t *task) segmentMatcher(ctx context.Context, j store.Job, def pinpoint.ExportJobResource, cp *checkpoint) (m *pinpoint.Matcher, reason string, err error) {
 	version := def.SegmentVersion
 	if version == 0 {
@@ -143,12 +143,16 @@ func (t *task) segmentMatcher(ctx context.Context, j store.Job, def pinpoint.Exp
 		cp.SegmentVersion = seg.Version
 		t.update(func(j *store.Job) { j.Checkpoint, _ = json.Marshal(cp) })
 	}
-	if seg.Type == pinpoint.SegmentTypeImport {
-		return nil, fmt.Sprintf("segment %s is an IMPORT segment; pinpointd does not evaluate imported segments yet", def.SegmentID), nil
-	}
 	created, ok := pinpoint.ParseTime(j.CreationDate)
 	if !ok {
 		created = t.r.cfg.Now()
+	}
+	// An IMPORT segment selects its members (loaded once per segment for the run).
+	definition := func(seg pinpoint.Segment) (*pinpoint.SegmentDefinition, error) {
+		if seg.Type == pinpoint.SegmentTypeImport {
+			return store.ImportMembers(ctx, t.r.cfg.Store, j.Account, j.AppID, seg.ID)
+		}
+		return pinpoint.ParseSegmentDefinition(seg.Dimensions, seg.SegmentGroups)
 	}
 	resolve := func(id string, v int) (*pinpoint.SegmentDefinition, error) {
 		src, err := get(id, v)
@@ -158,12 +162,9 @@ func (t *task) segmentMatcher(ctx context.Context, j store.Job, def pinpoint.Exp
 		if err != nil {
 			return nil, err
 		}
-		if src.Type == pinpoint.SegmentTypeImport {
-			return nil, pinpoint.BadRequest("source segment %q is an IMPORT segment; pinpointd does not evaluate imported segments yet", id)
-		}
-		return pinpoint.ParseSegmentDefinition(src.Dimensions, src.SegmentGroups)
+		return definition(src)
 	}
-	def2, err := pinpoint.ParseSegmentDefinition(seg.Dimensions, seg.SegmentGroups)
+	def2, err := definition(seg)
 	if err == nil {
 		m, err = pinpoint.CompileSegment(def2, resolve, created)
 	}

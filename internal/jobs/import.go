@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"io"
 	"path"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -64,7 +65,10 @@ func (t *task) runImport(ctx context.Context, cp *checkpoint) error {
 	}
 	for cp.Done < len(cp.Pieces) {
 		key := cp.Pieces[cp.Done]
-		msg, err := t.importPiece(ctx, loc, key, def.Format)
+		msg, err := t.importPiece(ctx, loc, key, &def)
+		if errors.Is(err, store.ErrSegmentNotFound) {
+			return t.fail(ctx, fmt.Sprintf("segment %s was deleted during the import", def.SegmentID))
+		}
 		if err != nil {
 			return err
 		}
@@ -104,7 +108,8 @@ func extensions(format string) string {
 
 // importPiece imports one file. It returns msg, the reason the file could not be read (a failed
 // piece), or err, which stops the run (the store failed, the lease was lost).
-func (t *task) importPiece(ctx context.Context, loc Location, key, format string) (msg string, err error) {
+func (t *task) importPiece(ctx context.Context, loc Location, key string, def *pinpoint.ImportJobResource) (msg string, err error) {
+	format := def.Format
 	name := loc.URL(key)
 	jobID := t.snapshot().ID
 	rc, err := t.r.cfg.Storage.Open(ctx, loc, key)
@@ -135,7 +140,7 @@ func (t *task) importPiece(ctx context.Context, loc Location, key, format string
 		rows = newJSONRows(in)
 	}
 
-	w := &batchWriter{t: t, name: name, now: t.r.cfg.Now(), seen: map[string]bool{}}
+	w := &batchWriter{t: t, name: name, now: t.r.cfg.Now(), seen: map[string]bool{}, segment: def.SegmentID, register: def.RegisterEndpoints}
 	for {
 		row, line, err := rows.Next()
 		if err == io.EOF {
@@ -165,7 +170,9 @@ func (t *task) importPiece(ctx context.Context, loc Location, key, format string
 }
 
 // batchWriter collects the rows of one file into batches of distinct endpoint IDs and writes each
-// batch in one store transaction (non-atomic: a refused row fails alone).
+// batch in one store transaction (non-atomic: a refused row fails alone). With a segment, the
+// endpoints of a batch's rows become the segment's members right after the batch is written (an
+// idempotent add: a batch written again after a takeover adds nothing twice).
 type batchWriter struct {
 	t      *task
 	name   string
@@ -173,6 +180,11 @@ type batchWriter struct {
 	writes []store.EndpointWrite
 	lines  []int
 	seen   map[string]bool
+
+	segment  string // the IMPORT segment the rows go to; "" for none
+	register bool   // whether rows create and update endpoints (else they only select existing ones)
+	members  []store.SegmentMember
+	selected int // rows that only selected members, not yet counted
 }
 
 // rowFailed counts a row refused before its write. The batch so far is written first, so that
@@ -190,6 +202,14 @@ func (w *batchWriter) rowFailed(ctx context.Context, line int, msg string) error
 }
 
 func (w *batchWriter) add(ctx context.Context, row *Row, jobID, key string, line int) error {
+	if w.segment != "" {
+		if users, ok := userOnly(row); ok {
+			return w.selectUsers(ctx, users, line)
+		}
+		if !w.register {
+			return w.selectEndpoint(ctx, row, line)
+		}
+	}
 	id := ""
 	if row.ID != nil {
 		id = *row.ID
@@ -221,29 +241,114 @@ func (w *batchWriter) add(ctx context.Context, row *Row, jobID, key string, line
 	return nil
 }
 
-// flush writes the batch and counts its rows.
+// userOnly reports whether a row only names users (User.UserId, several separated by spaces, and
+// no Id, Address or ChannelType): with a segment, such a row selects those users' existing
+// endpoints; its other members are ignored.
+func userOnly(row *Row) ([]string, bool) {
+	if row.ID != nil || row.Address != nil || row.ChannelType != nil || row.User == nil || row.User.UserID == nil {
+		return nil, false
+	}
+	users := strings.Fields(*row.User.UserID)
+	return users, len(users) > 0
+}
+
+// selectUsers makes the endpoints of users members; the row fails, adding nothing, when one of
+// them has no endpoints.
+func (w *batchWriter) selectUsers(ctx context.Context, users []string, line int) error {
+	j := w.t.snapshot()
+	var found []store.SegmentMember
+	for _, u := range users {
+		es, err := w.t.r.cfg.Store.GetUserEndpoints(ctx, j.Account, j.AppID, u)
+		if errors.Is(err, store.ErrUserNotFound) {
+			return w.rowFailed(ctx, line, fmt.Sprintf("user %q has no endpoints (a row with User.UserId alone selects that user's existing endpoints)", u))
+		}
+		if err != nil {
+			return w.storeErr(ctx, err)
+		}
+		for _, e := range es {
+			found = append(found, store.SegmentMember{EndpointID: e.ID, ChannelType: e.ChannelType})
+		}
+	}
+	return w.selected1(ctx, found)
+}
+
+// selectEndpoint makes the existing endpoint a row names by Id a member (RegisterEndpoints
+// false: the row's other members are not written).
+func (w *batchWriter) selectEndpoint(ctx context.Context, row *Row, line int) error {
+	if row.ID == nil {
+		return w.rowFailed(ctx, line, "RegisterEndpoints is false: a row must name an existing endpoint by Id, or select a user's endpoints with User.UserId alone")
+	}
+	if err := pinpoint.ValidateID("Id", *row.ID); err != nil {
+		return w.rowFailed(ctx, line, errorMessage(err))
+	}
+	j := w.t.snapshot()
+	e, err := w.t.r.cfg.Store.GetEndpoint(ctx, j.Account, j.AppID, *row.ID)
+	if errors.Is(err, store.ErrEndpointNotFound) {
+		return w.rowFailed(ctx, line, fmt.Sprintf("endpoint %q does not exist (RegisterEndpoints is false: the import creates no endpoints)", *row.ID))
+	}
+	if err != nil {
+		return w.storeErr(ctx, err)
+	}
+	return w.selected1(ctx, []store.SegmentMember{{EndpointID: e.ID, ChannelType: e.ChannelType}})
+}
+
+// selected1 counts a row that selected members, flushing when enough members are waiting.
+func (w *batchWriter) selected1(ctx context.Context, ms []store.SegmentMember) error {
+	w.members = append(w.members, ms...)
+	w.selected++
+	if len(w.members) >= w.t.r.cfg.BatchSize {
+		return w.flush(ctx)
+	}
+	return nil
+}
+
+// storeErr is the error that stops the run for err, a failed store call.
+func (w *batchWriter) storeErr(ctx context.Context, err error) error {
+	if ctx.Err() != nil {
+		return errStop
+	}
+	if errors.Is(err, store.ErrAppNotFound) {
+		return fmt.Errorf("%w: the app was deleted", errStop)
+	}
+	return err
+}
+
+// flush writes the batch, adds the segment's new members, and counts the rows.
 func (w *batchWriter) flush(ctx context.Context) error {
-	if len(w.writes) == 0 {
+	if len(w.writes) == 0 && len(w.members) == 0 {
 		return nil
 	}
 	j := w.t.snapshot()
-	// Most batches have no refused row: written atomically they cost no savepoint per endpoint.
-	// A batch with one is written again, non-atomically, so that only the refused rows fail.
-	res, err := w.t.r.cfg.Store.WriteEndpoints(ctx, j.Account, j.AppID, w.writes, true)
-	if err != nil && pinpoint.ErrorCode(err) != "" {
-		res, err = w.t.r.cfg.Store.WriteEndpoints(ctx, j.Account, j.AppID, w.writes, false)
-	}
-	if err != nil {
-		if ctx.Err() != nil {
-			return errStop
+	var res []store.WriteResult
+	if len(w.writes) > 0 {
+		// Most batches have no refused row: written atomically they cost no savepoint per
+		// endpoint. A batch with one is written again, non-atomically, so that only the refused
+		// rows fail.
+		var err error
+		res, err = w.t.r.cfg.Store.WriteEndpoints(ctx, j.Account, j.AppID, w.writes, true)
+		if err != nil && pinpoint.ErrorCode(err) != "" {
+			res, err = w.t.r.cfg.Store.WriteEndpoints(ctx, j.Account, j.AppID, w.writes, false)
 		}
-		if errors.Is(err, store.ErrAppNotFound) {
-			return fmt.Errorf("%w: the app was deleted", errStop)
+		if err != nil {
+			return w.storeErr(ctx, err)
 		}
-		return err
 	}
+	if w.segment != "" {
+		for _, r := range res {
+			if r.Err == nil {
+				w.members = append(w.members, store.SegmentMember{EndpointID: r.Endpoint.ID, ChannelType: r.Endpoint.ChannelType})
+			}
+		}
+		for b := range slices.Chunk(w.members, max(w.t.r.cfg.BatchSize, 1)) {
+			if err := w.t.r.cfg.Store.AddSegmentMembers(ctx, j.Account, j.AppID, w.segment, b); err != nil {
+				return w.storeErr(ctx, err)
+			}
+		}
+	}
+	selected := w.selected
+	w.members, w.selected = w.members[:0], 0
 	w.t.update(func(j *store.Job) {
-		j.TotalProcessed += len(res)
+		j.TotalProcessed += len(res) + selected
 		for i, r := range res {
 			if r.Err != nil {
 				j.TotalFailures++

@@ -123,7 +123,8 @@ func (r *ExportJobRequest) Validate() error {
 }
 
 // Validate checks an import request: RoleArn, S3Url and Format (CSV or JSON) are required;
-// SegmentName goes with DefineSegment; DefineSegment and SegmentId exclude each other; at least
+// SegmentName goes with DefineSegment (and may be left out); DefineSegment and SegmentId exclude
+// each other; at least
 // one of RegisterEndpoints, DefineSegment and SegmentId says where the endpoints go.
 func (r *ImportJobRequest) Validate() error {
 	if err := required("RoleArn", r.RoleArn); err != nil {
@@ -149,8 +150,8 @@ func (r *ImportJobRequest) Validate() error {
 	if r.SegmentName != nil && !define {
 		return BadRequest("SegmentName requires DefineSegment to be true")
 	}
-	if define && (r.SegmentName == nil || strings.TrimSpace(*r.SegmentName) == "") {
-		return BadRequest("SegmentName is required when DefineSegment is true")
+	if define && r.SegmentName != nil && strings.TrimSpace(*r.SegmentName) == "" {
+		return BadRequest("SegmentName must not be blank when sent (leave it out to name the segment after the file)")
 	}
 	if !register && !define && r.SegmentID == nil {
 		return BadRequest("RegisterEndpoints or DefineSegment must be true, or SegmentId given: the job would have nowhere to put the endpoints")

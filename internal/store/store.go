@@ -57,6 +57,12 @@ type WriteResult struct {
 	Err      error
 }
 
+// SegmentMember is an endpoint an import job puts in an IMPORT segment.
+type SegmentMember struct {
+	EndpointID  string
+	ChannelType string // the endpoint's, counted in ImportDefinition.ChannelCounts
+}
+
 // ScanQuery selects a page of ScanEndpoints.
 type ScanQuery struct {
 	After     string // IDs greater than After
@@ -133,7 +139,7 @@ type Store interface {
 	// UpdateApp applies fn to the app inside a transaction and stores the result (Name, Tags,
 	// Excluded; ID, Account and CreationDate are kept). An error from fn aborts and is returned.
 	UpdateApp(ctx context.Context, account, appID string, fn func(*pinpoint.App) error) (pinpoint.App, error)
-	// DeleteApp deletes an app with all its endpoints, users, events and segments, atomically, and
+	// DeleteApp deletes an app with all its endpoints, users, events, segments (and their members) and jobs, atomically, and
 	// returns it.
 	DeleteApp(ctx context.Context, account, appID string) (pinpoint.App, error)
 
@@ -189,12 +195,24 @@ type Store interface {
 	// (a copy, never nil). Tags belong to the segment, not to a version: no version is written.
 	// It returns the latest version with the new tags. An error from fn aborts and is returned.
 	UpdateSegmentTags(ctx context.Context, account, appID, id string, fn func(tags map[string]string) (map[string]string, error)) (pinpoint.Segment, error)
-	// DeleteSegment deletes a segment with all its versions, atomically, and returns its latest
+	// DeleteSegment deletes a segment with all its versions and members, atomically, and returns its latest
 	// version.
 	DeleteSegment(ctx context.Context, account, appID, id string) (pinpoint.Segment, error)
 	// ListSegmentVersions returns at most limit versions of a segment greater than afterVersion,
 	// in ascending order. ErrSegmentNotFound when the segment does not exist.
 	ListSegmentVersions(ctx context.Context, account, appID, id string, afterVersion, limit int) ([]pinpoint.Segment, error)
+	// AddSegmentMembers adds endpoints to an IMPORT segment in one transaction. A member already
+	// in the segment is left as it is, so adding the same members again (an import piece run
+	// again after a takeover) changes nothing. Each new member is counted in the segment's
+	// ImportDefinition: Size, and ChannelCounts under its ChannelType (when not ""). The
+	// caller bounds len(members) (the import runner: its batch size). ErrSegmentNotFound when
+	// the segment does not exist; an error when it is not an IMPORT segment.
+	AddSegmentMembers(ctx context.Context, account, appID, segmentID string, members []SegmentMember) error
+	// ListSegmentMembers returns at most limit endpoint IDs of an IMPORT segment's members
+	// greater than after, in ID order (as ScanEndpoints orders IDs). Members are kept when their
+	// endpoint is deleted: a reader that wants existing endpoints joins them itself. An unknown
+	// segment has no members.
+	ListSegmentMembers(ctx context.Context, account, appID, segmentID, after string, limit int) ([]string, error)
 
 	// ScanEndpoints returns a page of the app's endpoints: at most q.Limit, with IDs greater than
 	// q.After and (when q.Until is not "") not greater than q.Until, in ID order, each with the
