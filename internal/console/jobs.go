@@ -139,8 +139,13 @@ func createExportJob(x *ctx) {
 
 func createImportJob(x *ctx) {
 	f := x.r.PostForm
-	def := pinpoint.ImportJobResource{RoleArn: f.Get("role_arn"), S3URL: strings.TrimSpace(f.Get("s3_url")), Format: f.Get("format"), RegisterEndpoints: f.Get("register_endpoints") != ""}
+	def := pinpoint.ImportJobResource{RoleArn: f.Get("role_arn"), S3URL: strings.TrimSpace(f.Get("s3_url")), Format: f.Get("format"),
+		RegisterEndpoints: f.Get("register_endpoints") != "", DefineSegment: f.Get("define_segment") != "", SegmentName: f.Get("segment_name")}
 	req := map[string]any{"RoleArn": def.RoleArn, "S3Url": def.S3URL, "Format": def.Format, "RegisterEndpoints": def.RegisterEndpoints}
+	if def.DefineSegment {
+		req["DefineSegment"] = true
+		req["SegmentName"] = def.SegmentName
+	}
 	var out pinpoint.JobResponse
 	if err := x.call("POST", x.jobsPath("import"), nil, req, &out); err != nil {
 		x.listJobs(jobsData{Export: pinpoint.ExportJobResource{RoleArn: x.defaultRoleArn()}, Import: def}, err)

@@ -59,6 +59,15 @@ func TestJobs(t *testing.T) {
 		wantStatus(t, "import done", e.waitJob(r.location), http.StatusOK, `id="job-status">COMPLETED<`, `id="job-processed">3<`)
 		wantStatus(t, "imported endpoint", e.get("/console/apps/"+other+"/endpoints?by=address&q=b@example.com"), http.StatusOK, ">b<")
 
+		// An import that defines a segment.
+		r = e.post(otherJobs, otherJobs+"/import", url.Values{"s3_url": {"file://" + out + "/"}, "format": {"JSON"}, "register_endpoints": {"1"},
+			"define_segment": {"1"}, "segment_name": {"Imported"}, "role_arn": {"arn:aws:iam::000000000000:role/r"}})
+		wantRedirect(t, "start an import into a segment", r, otherJobs+"/import/")
+		wantStatus(t, "import into a segment done", e.waitJob(r.location), http.StatusOK, `id="job-status">COMPLETED<`, `&#34;SegmentName&#34;: &#34;Imported&#34;`)
+		wantStatus(t, "the IMPORT segment", e.get("/console/apps/"+other+"/segments"), http.StatusOK, "Imported", "IMPORT")
+		wantStatus(t, "DefineSegment without a name", e.post(otherJobs, otherJobs+"/import", url.Values{"s3_url": {"file://" + out + "/"}, "format": {"JSON"},
+			"define_segment": {"1"}, "role_arn": {"arn:aws:iam::000000000000:role/r"}}), http.StatusBadRequest, "BadRequestException", "SegmentName")
+
 		// An import with a bad line lists its failure.
 		bad := filepath.Join(e.jobDir, "bad.json")
 		if err := os.WriteFile(bad, []byte(`{"Id":"ok","ChannelType":"EMAIL","Address":"ok@example.com"}`+"\n"+`{"Id":"bad","ChannelType":"PIGEON"}`+"\n"), 0o644); err != nil {
