@@ -45,13 +45,16 @@ cleanup() {
 trap cleanup EXIT
 
 echo "== build and start pinpointd"
+# Import and export jobs of the client checks read and write file:// URLs under this directory.
+mkdir -p "$tmp/jobs"
+export PINPOINTD_CHECK_JOB_DIR="$tmp/jobs"
 go build -o "$tmp/pinpointd" ./cmd/pinpointd
 port=$("$PYTHON" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')
 url="http://127.0.0.1:$port"
 access_key=AKIACLIENTTEST000001
 secret_key=cLiEnTtEsTsEcReTkEy0123456789abcdefABCDE
 PINPOINTD_ACCESS_KEY_ID=$access_key PINPOINTD_SECRET_ACCESS_KEY=$secret_key \
-  "$tmp/pinpointd" serve --addr "127.0.0.1:$port" --store "sqlite:$tmp/clients.db" --log-format json \
+  "$tmp/pinpointd" serve --addr "127.0.0.1:$port" --store "sqlite:$tmp/clients.db" --log-format json --job-dirs "$tmp/jobs" \
   --signing-hosts 'pinpoint.{region}.amazonaws.com' \
   >"$tmp/server.log" 2>&1 &
 server_pid=$!

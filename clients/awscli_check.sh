@@ -2,7 +2,8 @@
 # Conformance check of the AWS CLI (Debian package awscli) against a running pinpointd.
 #
 # Usage: awscli_check.sh ENDPOINT_URL
-# Credentials and region come from AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY / AWS_DEFAULT_REGION.
+# Credentials and region come from AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY / AWS_DEFAULT_REGION;
+# PINPOINTD_CHECK_JOB_DIR names a directory the server allows for jobs (--job-dirs).
 # AWS (default /usr/bin/aws) selects the CLI binary. Exits non-zero on the first failed check,
 # printing the command, its output and the failed assertion. Run by .ci/clients.sh.
 set -euo pipefail
@@ -124,6 +125,38 @@ check "d['TagsModel']['tags'] == {'team': 'x'}"
 # --- modeled NotFoundException
 pp_fails get-endpoint --application-id "$app_id" --endpoint-id "missing/$run+ x"
 stderr_has "NotFoundException"
+
+# --- export then import through jobs, with a file:// location under the server's --job-dirs
+job_dir=${PINPOINTD_CHECK_JOB_DIR:?PINPOINTD_CHECK_JOB_DIR must name a directory the server allows for jobs}
+# wait_job GET-OP ID-ARGS...: poll until the job is COMPLETED or FAILED; its JSON lands in $out.
+wait_job() {
+  for _ in $(seq 1 600); do
+    pp "$@"
+    case $(get "(d.get('ExportJobResponse') or d.get('ImportJobResponse'))['JobStatus']") in
+      COMPLETED|FAILED) return 0 ;;
+    esac
+    sleep 0.1
+  done
+  fail "job not done after 60 s"
+}
+pp create-export-job --application-id "$app_id" --export-job-request "{\"RoleArn\": \"arn:aws:iam::000000000000:role/export\", \"S3UrlPrefix\": \"file://$job_dir/awscli-$run\"}"
+check "d['ExportJobResponse']['JobStatus'] == 'CREATED' and d['ExportJobResponse']['Type'] == 'EXPORT'"
+export_id=$(get "d['ExportJobResponse']['Id']")
+wait_job get-export-job --application-id "$app_id" --job-id "$export_id"
+check "d['ExportJobResponse']['JobStatus'] == 'COMPLETED' and d['ExportJobResponse']['TotalProcessed'] >= 2"
+exported=$(get "d['ExportJobResponse']['TotalProcessed']")
+pp create-app --create-application-request "{\"Name\":\"awscli-copy-$run\"}"
+copy_id=$(get "d['ApplicationResponse']['Id']")
+pp create-import-job --application-id "$copy_id" --import-job-request "{\"RoleArn\": \"arn:aws:iam::000000000000:role/import\", \"S3Url\": \"file://$job_dir/awscli-$run/$export_id/\", \"Format\": \"JSON\", \"RegisterEndpoints\": true}"
+check "d['ImportJobResponse']['Definition']['Format'] == 'JSON'"
+import_id=$(get "d['ImportJobResponse']['Id']")
+wait_job get-import-job --application-id "$copy_id" --job-id "$import_id"
+check "d['ImportJobResponse']['JobStatus'] == 'COMPLETED' and d['ImportJobResponse']['TotalProcessed'] == $exported and d['ImportJobResponse']['TotalFailures'] == 0"
+pp get-import-jobs --application-id "$copy_id"
+check "[j['Id'] for j in d['ImportJobsResponse']['Item']] == ['$import_id']"
+pp get-endpoint --application-id "$copy_id" --endpoint-id "a/b+c d"
+check "d['EndpointResponse']['Address'] == 'token-$run-a/b+c d' and d['EndpointResponse']['User']['UserAttributes'] == {'plan': ['gold']}"
+pp delete-app --application-id "$copy_id"
 
 # --- wrong secret => InvalidSignatureException
 last="get-app with a wrong secret"

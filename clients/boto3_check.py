@@ -2,11 +2,13 @@
 """Conformance check of boto3 (Debian python3-boto3) against a running pinpointd.
 
 Usage: boto3_check.py ENDPOINT_URL
-Credentials and region come from AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY / AWS_DEFAULT_REGION.
+Credentials and region come from AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY / AWS_DEFAULT_REGION;
+PINPOINTD_CHECK_JOB_DIR names a directory the server allows for jobs (--job-dirs).
 Exits non-zero (with a traceback) on the first failed assertion. Run by .ci/clients.sh.
 """
 import os
 import sys
+import time
 import uuid
 
 import boto3
@@ -149,6 +151,56 @@ except pp.exceptions.NotFoundException as e:
     eq(status(e.response), 404, "NotFound status")
 else:
     raise AssertionError("GetEndpoint of an unknown ID did not raise NotFoundException")
+
+# --- export then import through jobs, with a file:// location under the server's --job-dirs
+job_dir = os.environ["PINPOINTD_CHECK_JOB_DIR"]
+
+
+def wait_job(get, **kw):
+    for _ in range(600):
+        r = get(**kw)
+        job = r.get("ExportJobResponse") or r.get("ImportJobResponse")
+        if job["JobStatus"] in ("COMPLETED", "FAILED"):
+            return job
+        time.sleep(0.1)
+    raise AssertionError(f"job still {job['JobStatus']} after 60 s: {job!r}")
+
+
+r = pp.create_export_job(ApplicationId=app_id, ExportJobRequest={
+    "RoleArn": "arn:aws:iam::000000000000:role/export", "S3UrlPrefix": f"file://{job_dir}/boto3-{run}"})
+eq(status(r), 202, "CreateExportJob status")
+export_id = r["ExportJobResponse"]["Id"]
+eq(r["ExportJobResponse"]["JobStatus"], "CREATED", "CreateExportJob JobStatus")
+job = wait_job(pp.get_export_job, ApplicationId=app_id, JobId=export_id)
+eq(job["JobStatus"], "COMPLETED", "export JobStatus")
+exported = job["TotalProcessed"]
+assert exported >= 3, f"export TotalProcessed {exported}"
+eq(job["CompletedPieces"], job["TotalPieces"], "export pieces")
+eq([j["Id"] for j in pp.get_export_jobs(ApplicationId=app_id)["ExportJobsResponse"]["Item"]], [export_id], "GetExportJobs")
+copy = pp.create_app(CreateApplicationRequest={"Name": f"boto3-copy-{run}"})["ApplicationResponse"]["Id"]
+r = pp.create_import_job(ApplicationId=copy, ImportJobRequest={
+    "RoleArn": "arn:aws:iam::000000000000:role/import", "S3Url": f"file://{job_dir}/boto3-{run}/{export_id}/",
+    "Format": "JSON", "RegisterEndpoints": True})
+eq(status(r), 201, "CreateImportJob status")
+eq(r["ImportJobResponse"]["Definition"]["DefineSegment"], False, "CreateImportJob Definition.DefineSegment")
+job = wait_job(pp.get_import_job, ApplicationId=copy, JobId=r["ImportJobResponse"]["Id"])
+eq((job["JobStatus"], job["TotalProcessed"], job["TotalFailures"]), ("COMPLETED", exported, 0), "import of the export")
+a = pp.get_endpoint(ApplicationId=app_id, EndpointId="a/b+c d")["EndpointResponse"]
+b = pp.get_endpoint(ApplicationId=copy, EndpointId="a/b+c d")["EndpointResponse"]
+eq({**b, "ApplicationId": app_id}, a, "endpoint after export and import")
+# The same files again into an IMPORT segment the CreateImportJob response already names.
+r = pp.create_import_job(ApplicationId=copy, ImportJobRequest={
+    "RoleArn": "arn:aws:iam::000000000000:role/import", "S3Url": f"file://{job_dir}/boto3-{run}/{export_id}/",
+    "Format": "JSON", "RegisterEndpoints": True, "DefineSegment": True, "SegmentName": "boto3-import"})
+definition = r["ImportJobResponse"]["Definition"]
+eq((definition["DefineSegment"], definition["SegmentName"], len(definition["SegmentId"])), (True, "boto3-import", 32), "CreateImportJob DefineSegment")
+job = wait_job(pp.get_import_job, ApplicationId=copy, JobId=r["ImportJobResponse"]["Id"])
+eq(job["JobStatus"], "COMPLETED", "import into a segment")
+seg = pp.get_segment(ApplicationId=copy, SegmentId=definition["SegmentId"])["SegmentResponse"]
+eq((seg["SegmentType"], seg["Name"], seg["ImportDefinition"]["Size"]), ("IMPORT", "boto3-import", exported), "the IMPORT segment")
+eq([j["Id"] for j in pp.get_segment_import_jobs(ApplicationId=copy, SegmentId=seg["Id"])["ImportJobsResponse"]["Item"]],
+   [r["ImportJobResponse"]["Id"]], "GetSegmentImportJobs")
+pp.delete_app(ApplicationId=copy)
 
 # --- an operation pinpointd does not implement => 501 NotImplementedException naming it (no retry)
 try:

@@ -105,6 +105,12 @@ func (p *proc) output() string {
 // startBinary starts bin serving dsn on a free port and waits until /healthz answers.
 func startBinary(t *testing.T, bin, dsn string) *proc {
 	t.Helper()
+	return startBinaryWith(t, bin, dsn, nil, nil)
+}
+
+// startBinaryWith is startBinary with more serve arguments and environment variables.
+func startBinaryWith(t *testing.T, bin, dsn string, args, env []string) *proc {
+	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -112,8 +118,8 @@ func startBinary(t *testing.T, bin, dsn string) *proc {
 	addr := l.Addr().String()
 	l.Close()
 	p := &proc{url: "http://" + addr, out: &syncBuffer{}, done: make(chan struct{})}
-	p.cmd = exec.Command(bin, "serve", "--addr", addr, "--store", dsn)
-	p.cmd.Env = append(os.Environ(), "PINPOINTD_ACCESS_KEY_ID="+testKeyID, "PINPOINTD_SECRET_ACCESS_KEY="+testSecret)
+	p.cmd = exec.Command(bin, append([]string{"serve", "--addr", addr, "--store", dsn}, args...)...)
+	p.cmd.Env = append(append(os.Environ(), "PINPOINTD_ACCESS_KEY_ID="+testKeyID, "PINPOINTD_SECRET_ACCESS_KEY="+testSecret), env...)
 	p.cmd.Stdout, p.cmd.Stderr = p.out, p.out
 	if err := p.cmd.Start(); err != nil {
 		t.Fatalf("start %s: %v", bin, err)

@@ -24,15 +24,26 @@ func (s *Server) authorize(r *request, op string) error {
 	if r.principal.App != "" && !s.namesApp(r, r.principal.App) {
 		return deny()
 	}
-	if len(r.principal.Allow) == 0 {
+	if Allows(r.principal.Allow, op) {
 		return nil
 	}
-	for _, pat := range r.principal.Allow {
+	return deny()
+}
+
+// Allows reports whether an access key's allow-list (empty: every action) permits the operation
+// op ("GetEndpoint"), as the action "mobiletargeting:"+op. It is the rule authorize applies, for
+// callers that decide what to offer before they send a request (the console).
+func Allows(allow []string, op string) bool {
+	if len(allow) == 0 {
+		return true
+	}
+	action := "mobiletargeting:" + op
+	for _, pat := range allow {
 		if actionMatches(pat, action) {
-			return nil
+			return true
 		}
 	}
-	return deny()
+	return false
 }
 
 // namesApp reports whether the request acts on app and nothing else: its path names the app, or

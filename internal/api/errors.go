@@ -70,6 +70,8 @@ func toWire(err error, labels map[string]string) (e *pinpoint.Error, internal bo
 			return notFound("resource", arn), false
 		}
 		return notFound("segment", labels["segment"]), false
+	case errors.Is(err, store.ErrJobNotFound):
+		return notFound("job", labels["job"]), false
 	case errors.Is(err, store.ErrUnavailable):
 		return pinpoint.Errorf(pinpoint.CodeInternal, "The service is temporarily unavailable; retry the request."), true
 	case errors.Is(err, context.Canceled):

@@ -39,6 +39,15 @@ func (s *Server) routeTable() []route {
 		// pinpointd extensions (not in Pinpoint's model): the members of a segment and its size.
 		r("GetSegmentEndpoints", "GET", "/v1/apps/{app}/segments/{segment}/endpoints", body, s.getSegmentEndpoints),
 		r("GetSegmentSize", "GET", "/v1/apps/{app}/segments/{segment}/size", body, s.getSegmentSize),
+		// Import and export jobs (jobs.go).
+		r("CreateExportJob", "POST", "/v1/apps/{app}/jobs/export", body, s.createExportJob),
+		r("GetExportJobs", "GET", "/v1/apps/{app}/jobs/export", body, s.getExportJobs),
+		r("GetExportJob", "GET", "/v1/apps/{app}/jobs/export/{job}", body, s.getExportJob),
+		r("CreateImportJob", "POST", "/v1/apps/{app}/jobs/import", body, s.createImportJob),
+		r("GetImportJobs", "GET", "/v1/apps/{app}/jobs/import", body, s.getImportJobs),
+		r("GetImportJob", "GET", "/v1/apps/{app}/jobs/import/{job}", body, s.getImportJob),
+		r("GetSegmentExportJobs", "GET", "/v1/apps/{app}/segments/{segment}/jobs/export", body, s.getSegmentExportJobs),
+		r("GetSegmentImportJobs", "GET", "/v1/apps/{app}/segments/{segment}/jobs/import", body, s.getSegmentImportJobs),
 
 		r("TagResource", "POST", "/v1/tags/{arn}", body, s.tagResource),
 		r("UntagResource", "DELETE", "/v1/tags/{arn}", body, s.untagResource),

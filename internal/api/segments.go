@@ -133,7 +133,7 @@ func (s *Server) compile(r *request, def *pinpoint.SegmentDefinition, selfID str
 			return nil, err
 		}
 		if seg.Type == pinpoint.SegmentTypeImport {
-			return nil, pinpoint.BadRequest("SegmentGroups: source segment %q is an IMPORT segment; pinpointd does not evaluate imported segments yet", id)
+			return store.ImportMembers(r.ctx, s.store, r.principal.Account, r.labels["app"], id)
 		}
 		users = users || usesUserAttributes(seg.Dimensions, seg.SegmentGroups)
 		return pinpoint.ParseSegmentDefinition(seg.Dimensions, seg.SegmentGroups)
@@ -378,10 +378,12 @@ func (s *Server) matcher(r *request) (m *pinpoint.Matcher, seg pinpoint.Segment,
 	if err != nil {
 		return nil, seg, false, err
 	}
+	var def *pinpoint.SegmentDefinition
 	if seg.Type == pinpoint.SegmentTypeImport {
-		return nil, seg, false, pinpoint.BadRequest("Segment %q is an IMPORT segment; pinpointd does not evaluate imported segments yet", seg.ID)
+		def, err = store.ImportMembers(r.ctx, s.store, r.principal.Account, r.labels["app"], seg.ID)
+	} else {
+		def, err = pinpoint.ParseSegmentDefinition(seg.Dimensions, seg.SegmentGroups)
 	}
-	def, err := pinpoint.ParseSegmentDefinition(seg.Dimensions, seg.SegmentGroups)
 	if err != nil {
 		return nil, seg, false, err
 	}

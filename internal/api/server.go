@@ -84,6 +84,7 @@ type Server struct {
 	limiter func(account, op string) (bool, time.Duration)
 	routes  []route
 	metrics *metrics
+	jobs    jobAPI // import and export jobs (jobs.go)
 	writeTO time.Duration
 	budget  budget
 	splits  splitHints // segments.go

@@ -47,6 +47,7 @@ type benchOptions struct {
 	app         string
 	durability  bool
 	cpuProfile  string
+	serveArgs   []string // more arguments of the server bench starts
 	noPopulate  bool
 }
 
@@ -76,7 +77,7 @@ func Main(ctx context.Context, args []string, env func(string) string, stdout, s
 	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	var o benchOptions
-	ops := fs.String("op", "update-endpoint", "comma-separated: update-endpoint, get-endpoint, update-endpoints-batch, put-events, mixed, all; or segment-size")
+	ops := fs.String("op", "update-endpoint", "comma-separated: update-endpoint, get-endpoint, update-endpoints-batch, put-events, mixed, all; or segment-size; or import, export (jobs over --endpoints endpoints)")
 	fs.DurationVar(&o.duration, "duration", 10*time.Second, "how long each operation runs")
 	fs.Int64Var(&o.requests, "requests", 0, "stop after this many requests per operation (0: run for --duration)")
 	fs.IntVar(&o.concurrency, "concurrency", 64, "concurrent connections")
@@ -113,6 +114,14 @@ func Main(ctx context.Context, args []string, env func(string) string, stdout, s
 		*ops = "update-endpoint,get-endpoint,update-endpoints-batch,put-events,mixed"
 	}
 	o.ops = strings.Split(*ops, ",")
+	if jobOps[o.ops[0]] {
+		for _, op := range o.ops {
+			if !jobOps[op] {
+				return fmt.Errorf("bench: --op %q cannot be measured with import or export", op)
+			}
+		}
+		return jobsBench(ctx, o, stdout)
+	}
 	for _, op := range o.ops {
 		if !slices.Contains([]string{"update-endpoint", "get-endpoint", "update-endpoints-batch", "put-events", "mixed", "segment-size"}, op) {
 			return fmt.Errorf("bench: unknown --op %q", op)
@@ -549,7 +558,7 @@ func startChildAt(ctx context.Context, o benchOptions, dsn, addr string) (*child
 	if err != nil {
 		return nil, err
 	}
-	cmd := exec.Command(exe, "serve", "--addr", addr, "--store", dsn, "--log-format", "json")
+	cmd := exec.Command(exe, append([]string{"serve", "--addr", addr, "--store", dsn, "--log-format", "json"}, o.serveArgs...)...)
 	cmd.Env = append(os.Environ(), "PINPOINTD_ACCESS_KEY_ID="+o.keyID, "PINPOINTD_SECRET_ACCESS_KEY="+o.secret)
 	cmd.Stdout = io.Discard
 	logs, err := cmd.StderrPipe()

@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"pinpointd/internal/api"
+	"pinpointd/internal/console"
 	"pinpointd/internal/pinpoint"
 	"pinpointd/internal/store"
 	"pinpointd/internal/store/postgres"
@@ -53,11 +54,15 @@ type Options struct {
 	// BodyBudget bounds the bytes of request bodies read but not yet authenticated; 0 means
 	// api.DefaultBodyBudget. Beyond it, requests are answered 503 with Retry-After.
 	BodyBudget int64
-	Log        *slog.Logger
+	// Console serves the web console under /console/ on the same listener.
+	Console bool
+	Log     *slog.Logger
 	// Now is the server's clock (signature dates, credential expiry); nil means time.Now.
 	Now func() time.Time
 	// Out receives the one-time message with a generated root key.
 	Out io.Writer
+	// Jobs configures import and export jobs (jobs.go).
+	Jobs JobOptions
 }
 
 // Defaults of the connection timeouts. ReadHeaderTimeout and ReadTimeout are fixed: 10 s for a
@@ -75,6 +80,7 @@ type Instance struct {
 	listener net.Listener
 	served   chan error
 	log      *slog.Logger
+	stopJobs func() // stops the job runner (jobs.go)
 }
 
 // OpenStore opens the backend a DSN names: "sqlite:PATH" (or a bare path) or "postgres://…".
@@ -137,13 +143,28 @@ func Start(ctx context.Context, o Options) (*Instance, error) {
 		cfg.Limiter = newLimiter(o.RateLimit, o.RateBurst).allow
 	}
 	srv := api.New(cfg)
+	stopJobs, err := startJobs(o, st, srv)
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
 	if s, ok := st.(interface {
 		SetCommitObserver(func(int, time.Duration, error))
 	}); ok {
 		s.SetCommitObserver(srv.ObserveCommit)
 	}
+	var handler http.Handler = srv
+	if o.Console {
+		// The console signs its requests for a region the API accepts.
+		region := o.Region
+		if len(o.SigningRegions) > 0 && !slices.Contains(o.SigningRegions, region) {
+			region = o.SigningRegions[0]
+		}
+		handler = console.Mount(console.New(console.Config{API: srv, Store: st, Region: region, Log: o.Log, Now: o.Now}), srv)
+	}
 	ln, err := net.Listen("tcp", o.Addr)
 	if err != nil {
+		stopJobs()
 		st.Close()
 		return nil, fmt.Errorf("listen on %s: %w", o.Addr, err)
 	}
@@ -151,7 +172,7 @@ func Start(ctx context.Context, o Options) (*Instance, error) {
 		Store: st,
 		API:   srv,
 		http: &http.Server{
-			Handler:           srv,
+			Handler:           handler,
 			ReadHeaderTimeout: 10 * time.Second,
 			ReadTimeout:       60 * time.Second,
 			// The API bounds the response itself (api.Config.WriteTimeout), from after the
@@ -166,6 +187,7 @@ func Start(ctx context.Context, o Options) (*Instance, error) {
 		listener: api.FramingListener(ln),
 		served:   make(chan error, 1),
 		log:      o.Log,
+		stopJobs: stopJobs,
 	}
 	go func() { inst.served <- inst.http.Serve(inst.listener) }()
 	o.Log.Info("serving", "addr", ln.Addr().String(), "store", redact(o.Store), "region", o.Region)
@@ -192,6 +214,7 @@ func (i *Instance) Close(ctx context.Context) error {
 	if err != nil {
 		i.http.Close()
 	}
+	i.stopJobs()
 	return errors.Join(err, i.Store.Close())
 }
 
@@ -281,7 +304,9 @@ func serveCmd(ctx context.Context, args []string, env func(string) string, stdou
 	regions := fs.String("signing-regions", env("PINPOINTD_SIGNING_REGIONS"), "comma-separated regions a signature may be scoped to; empty = any (env PINPOINTD_SIGNING_REGIONS)")
 	hosts := fs.String("signing-hosts", env("PINPOINTD_SIGNING_HOSTS"), "comma-separated hosts a signature may also name, {region} = the signature's region, e.g. 'pinpoint.{region}.amazonaws.com' for Amplify apps (env PINPOINTD_SIGNING_HOSTS)")
 	pprofAddr := fs.String("pprof-addr", env("PINPOINTD_PPROF_ADDR"), "serve net/http/pprof on this address (off when empty; keep it on loopback) (env PINPOINTD_PPROF_ADDR)")
+	fs.BoolVar(&o.Console, "console", envBool(env, "PINPOINTD_CONSOLE"), "serve the web console under /console/ (env PINPOINTD_CONSOLE=1)")
 	logFormat := fs.String("log-format", envOr(env, "PINPOINTD_LOG_FORMAT", "text"), "text or json (env PINPOINTD_LOG_FORMAT)")
+	jobOptions := jobFlags(fs, env)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -301,6 +326,7 @@ func serveCmd(ctx context.Context, args []string, env func(string) string, stdou
 	o.Account = envOr(env, "PINPOINTD_ACCOUNT_ID", defaultAccount)
 	o.Log = newLogger(*logFormat, stderr)
 	o.Out = stdout
+	o.Jobs = jobOptions()
 
 	// Every request allocates (JSON, HTTP); with Go's default GOGC=100 the collector's share of
 	// the two cores slowed the single SQLite writer by a quarter under load (pinpointd bench:
@@ -346,4 +372,13 @@ func newLogger(format string, w io.Writer) *slog.Logger {
 		return slog.New(slog.NewJSONHandler(w, nil))
 	}
 	return slog.New(slog.NewTextHandler(w, nil))
+}
+
+// envBool reads a boolean environment variable: 1, true, yes or on (any case) is true.
+func envBool(env func(string) string, name string) bool {
+	switch strings.ToLower(env(name)) {
+	case "1", "true", "yes", "on":
+		return true
+	}
+	return false
 }

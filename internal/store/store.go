@@ -17,6 +17,8 @@ var (
 	// ErrSegmentNotFound: no such segment in the app, or no such version of it.
 	ErrSegmentNotFound = errors.New("store: segment not found")
 	ErrExists          = errors.New("store: already exists")
+	ErrJobNotFound     = errors.New("store: job not found")
+	ErrLeaseLost       = errors.New("store: job lease lost")
 	// ErrUnavailable marks a failure to reach the database (as opposed to a bad request or a bug).
 	ErrUnavailable = errors.New("store: database unavailable")
 )
@@ -55,6 +57,12 @@ type WriteResult struct {
 	Err      error
 }
 
+// SegmentMember is an endpoint an import job puts in an IMPORT segment.
+type SegmentMember struct {
+	EndpointID  string
+	ChannelType string // the endpoint's, counted in ImportDefinition.ChannelCounts
+}
+
 // ScanQuery selects a page of ScanEndpoints.
 type ScanQuery struct {
 	After     string // IDs greater than After
@@ -68,6 +76,41 @@ type ScannedEndpoint struct {
 	Endpoint pinpoint.Endpoint // with its user's attributes in User.UserAttributes, if asked for
 	// LastEventAt is the time of the endpoint's latest recorded event; zero when it has none.
 	LastEventAt time.Time
+}
+
+// StatsDays is how many days back AppStats looks; ActiveUserWindows are its active-user windows.
+const StatsDays = 30
+
+// ActiveUserWindows are the windows, in days, AppStats counts active users over.
+var ActiveUserWindows = [3]int{1, 7, 30}
+
+// AppStats is what AppStats counts.
+type AppStats struct {
+	Endpoints []ChannelStatusCount // ordered by channel, then status
+	// ActiveUsers[i] is the number of distinct UserIds of endpoints whose latest event lies within
+	// ActiveUserWindows[i] days before now.
+	ActiveUsers [3]int
+	// EventsPerDay holds one count per UTC day with events, oldest first, for the StatsDays days
+	// up to and including now's day, by the events' own timestamps.
+	EventsPerDay []DayCount
+}
+
+// ChannelStatusCount is the number of endpoints with one channel type and status.
+type ChannelStatusCount struct {
+	Channel, Status string
+	Count           int
+}
+
+// DayCount is a count for one UTC day ("2006-01-02").
+type DayCount struct {
+	Day   string
+	Count int
+}
+
+// StatsSince is the first instant of the StatsDays-day window ending on now's UTC day.
+func StatsSince(now time.Time) time.Time {
+	d := now.UTC().Truncate(24 * time.Hour)
+	return d.AddDate(0, 0, -(StatsDays - 1))
 }
 
 // Key is an access key. Secret is needed in clear to verify SigV4 signatures.
@@ -96,7 +139,7 @@ type Store interface {
 	// UpdateApp applies fn to the app inside a transaction and stores the result (Name, Tags,
 	// Excluded; ID, Account and CreationDate are kept). An error from fn aborts and is returned.
 	UpdateApp(ctx context.Context, account, appID string, fn func(*pinpoint.App) error) (pinpoint.App, error)
-	// DeleteApp deletes an app with all its endpoints, users, events and segments, atomically, and
+	// DeleteApp deletes an app with all its endpoints, users, events, segments (and their members) and jobs, atomically, and
 	// returns it.
 	DeleteApp(ctx context.Context, account, appID string) (pinpoint.App, error)
 
@@ -152,12 +195,24 @@ type Store interface {
 	// (a copy, never nil). Tags belong to the segment, not to a version: no version is written.
 	// It returns the latest version with the new tags. An error from fn aborts and is returned.
 	UpdateSegmentTags(ctx context.Context, account, appID, id string, fn func(tags map[string]string) (map[string]string, error)) (pinpoint.Segment, error)
-	// DeleteSegment deletes a segment with all its versions, atomically, and returns its latest
+	// DeleteSegment deletes a segment with all its versions and members, atomically, and returns its latest
 	// version.
 	DeleteSegment(ctx context.Context, account, appID, id string) (pinpoint.Segment, error)
 	// ListSegmentVersions returns at most limit versions of a segment greater than afterVersion,
 	// in ascending order. ErrSegmentNotFound when the segment does not exist.
 	ListSegmentVersions(ctx context.Context, account, appID, id string, afterVersion, limit int) ([]pinpoint.Segment, error)
+	// AddSegmentMembers adds endpoints to an IMPORT segment in one transaction. A member already
+	// in the segment is left as it is, so adding the same members again (an import piece run
+	// again after a takeover) changes nothing. Each new member is counted in the segment's
+	// ImportDefinition: Size, and ChannelCounts under its ChannelType (when not ""). The
+	// caller bounds len(members) (the import runner: its batch size). ErrSegmentNotFound when
+	// the segment does not exist; an error when it is not an IMPORT segment.
+	AddSegmentMembers(ctx context.Context, account, appID, segmentID string, members []SegmentMember) error
+	// ListSegmentMembers returns at most limit endpoint IDs of an IMPORT segment's members
+	// greater than after, in ID order (as ScanEndpoints orders IDs). Members are kept when their
+	// endpoint is deleted: a reader that wants existing endpoints joins them itself. An unknown
+	// segment has no members.
+	ListSegmentMembers(ctx context.Context, account, appID, segmentID, after string, limit int) ([]string, error)
 
 	// ScanEndpoints returns a page of the app's endpoints: at most q.Limit, with IDs greater than
 	// q.After and (when q.Until is not "") not greater than q.Until, in ID order, each with the
@@ -204,8 +259,77 @@ type Store interface {
 	// returned: the caller decides what expiry means.
 	GetCredential(ctx context.Context, accessKeyID string) (TempCredential, IdentityPool, error)
 
+	// EndpointIDByAddress returns the ID of the app's ACTIVE endpoint with that Address (there is
+	// at most one), found through the address index. ErrEndpointNotFound when there is none.
+	EndpointIDByAddress(ctx context.Context, account, appID, address string) (string, error)
+	// AppStats counts the app's endpoints by channel and status, the distinct users with an
+	// event in the days before now, and the events of each UTC day of the last StatsDays days.
+	// It reads indexed columns only (never an endpoint's document), but it reads every
+	// endpoint row of the app and every event row of the window.
+	AppStats(ctx context.Context, account, appID string, now time.Time) (AppStats, error)
+
+	// Import and export jobs (see Job).
+
+	// CreateJob stores a new job of j.Account's app j.AppID. ErrAppNotFound when the app is not
+	// the account's; ErrExists if the ID is taken.
+	CreateJob(ctx context.Context, j Job) error
+	// GetJob returns a job of type typ (pinpoint.JobTypeExport or JobTypeImport). ErrJobNotFound
+	// when there is none of that type with that ID.
+	GetJob(ctx context.Context, account, appID, typ, id string) (Job, error)
+	// ListJobs returns at most limit jobs of type typ of the app, newest first (by CreationDate,
+	// then ID, both descending), that come after the cursor (zero: from the newest). segmentID,
+	// when not "", keeps only the jobs whose SegmentID it is.
+	ListJobs(ctx context.Context, account, appID, typ, segmentID string, after JobCursor, limit int) ([]Job, error)
+	// ClaimJob gives owner the lease of one runnable job and returns it, or nil when there is
+	// none. A job is runnable when it is not done (pinpoint.JobDone) and has no owner or its
+	// owner's lease ended before now; the oldest runnable job is claimed first, skipping the jobs
+	// of accounts that already hold perAccount running jobs (a running job: not done, with a
+	// lease that ends at or after now). The claimed job's LeaseUntil becomes until. Claims are
+	// atomic: two callers, in any processes, never both claim a job while its lease runs, and an
+	// account never exceeds perAccount running jobs through claims.
+	ClaimJob(ctx context.Context, owner string, now, until time.Time, perAccount int) (*Job, error)
+	// SaveJob stores the progress of a job owner holds: Status, the counters, Failures,
+	// CompletionDate, Checkpoint and LeaseUntil (extending the lease). When Status is done, the
+	// lease is released. ErrLeaseLost, writing nothing, when owner no longer holds the job (its
+	// lease ran out and another owner claimed it, or the app was deleted).
+	SaveJob(ctx context.Context, owner string, j Job) error
+
 	// Ping reports whether the database answers.
 	Ping(ctx context.Context) error
 	// Close waits for in-flight writes and releases the database.
 	Close() error
+}
+
+// Job is an import or export job as stored. The API writes it once (CreateJob); from then on
+// only the runner holding its lease changes it (SaveJob).
+type Job struct {
+	AppID   string
+	ID      string
+	Account string // the app's account: the unit of the concurrent-jobs limit
+	Type    string // pinpoint.JobTypeExport or JobTypeImport
+	Status  string // pinpoint.JobCreated, …
+	// SegmentID is Definition's SegmentId ("" for none), kept apart for ListJobs.
+	SegmentID string
+	// Definition is the job's wire Definition (ExportJobResource or ImportJobResource), as JSON.
+	Definition      []byte
+	CreationDate    string
+	CompletionDate  string
+	TotalPieces     int
+	CompletedPieces int
+	FailedPieces    int
+	TotalProcessed  int
+	TotalFailures   int
+	Failures        []string
+
+	// Owner is the runner holding the lease ("" for none) until LeaseUntil.
+	Owner      string
+	LeaseUntil time.Time
+	// Checkpoint is where the runner resumes a job it takes over; opaque to the store.
+	Checkpoint []byte
+}
+
+// JobCursor is where ListJobs resumes: after the job with this CreationDate and ID.
+type JobCursor struct {
+	CreationDate string
+	ID           string
 }

@@ -194,8 +194,10 @@ func (s *Store) DeleteApp(ctx context.Context, account, appID string) (pinpoint.
 			"DELETE FROM events WHERE app_id = $1",
 			"DELETE FROM endpoints WHERE app_id = $1",
 			"DELETE FROM users WHERE app_id = $1",
+			"DELETE FROM segment_members WHERE app_id = $1",
 			"DELETE FROM segment_versions WHERE app_id = $1",
 			"DELETE FROM segments WHERE app_id = $1",
+			"DELETE FROM jobs WHERE app_id = $1",
 			"DELETE FROM apps WHERE app_id = $1",
 		} {
 			if _, err := tx.Exec(ctx, q, appID); err != nil {

@@ -253,6 +253,7 @@ func (s *Store) DeleteSegment(ctx context.Context, account, appID, id string) (p
 			return err
 		}
 		for _, q := range []string{
+			"DELETE FROM segment_members WHERE app_id = $1 AND segment_id = $2",
 			"DELETE FROM segment_versions WHERE app_id = $1 AND segment_id = $2",
 			"DELETE FROM segments WHERE app_id = $1 AND segment_id = $2",
 		} {
@@ -336,4 +337,77 @@ func (s *Store) ScanEndpoints(ctx context.Context, account, appID string, q stor
 		return nil, err
 	}
 	return out, nil
+}
+
+// AddSegmentMembers implements store.Store. The segment's row lock serializes concurrent adds,
+// so that each counts its new members on top of the others'.
+func (s *Store) AddSegmentMembers(ctx context.Context, account, appID, segmentID string, members []store.SegmentMember) error {
+	ids := make([]string, len(members))
+	for i, m := range members {
+		ids[i] = m.EndpointID
+	}
+	return s.inTx(ctx, "add segment members", func(tx pgx.Tx) error {
+		if _, err := lockApp(ctx, tx, account, appID, forShare); err != nil {
+			return err
+		}
+		seg, err := lockSegment(ctx, tx, account, appID, segmentID)
+		if err != nil {
+			return err
+		}
+		if seg.Import == nil {
+			_, err := store.AddMembersToImport(&seg, nil, nil)
+			return err
+		}
+		rows, err := tx.Query(ctx, `INSERT INTO segment_members (app_id, segment_id, endpoint_id)
+			SELECT $1, $2, unnest($3::text[]) ON CONFLICT DO NOTHING RETURNING endpoint_id`, appID, segmentID, ids)
+		if err != nil {
+			return dbErr(err)
+		}
+		added := map[string]bool{}
+		for rows.Next() {
+			var id string
+			if err := rows.Scan(&id); err != nil {
+				rows.Close()
+				return dbErr(err)
+			}
+			added[id] = true
+		}
+		if err := rows.Err(); err != nil {
+			return dbErr(err)
+		}
+		if len(added) == 0 {
+			return nil
+		}
+		imp, err := store.AddMembersToImport(&seg, members, added)
+		if err != nil {
+			return err
+		}
+		_, err = tx.Exec(ctx, "UPDATE segment_versions SET import_definition = $3 WHERE app_id = $1 AND segment_id = $2", appID, segmentID, imp)
+		return dbErr(err)
+	})
+}
+
+// ListSegmentMembers implements store.Store.
+func (s *Store) ListSegmentMembers(ctx context.Context, account, appID, segmentID, after string, limit int) ([]string, error) {
+	if _, err := s.GetApp(ctx, account, appID); err != nil {
+		return nil, err
+	}
+	var out []string
+	err := s.run(ctx, "list segment members", func(ctx context.Context) error {
+		out = out[:0]
+		rows, err := s.pool.Query(ctx, "SELECT endpoint_id FROM segment_members WHERE app_id = $1 AND segment_id = $2 AND endpoint_id > $3 ORDER BY endpoint_id LIMIT $4", appID, segmentID, after, limit)
+		if err != nil {
+			return dbErr(err)
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var id string
+			if err := rows.Scan(&id); err != nil {
+				return dbErr(err)
+			}
+			out = append(out, id)
+		}
+		return dbErr(rows.Err())
+	})
+	return out, err
 }

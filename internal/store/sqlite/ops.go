@@ -138,7 +138,7 @@ func (s *Store) DeleteApp(ctx context.Context, account, appID string) (pinpoint.
 			return err
 		}
 		delete(c.apps, appID)
-		for _, table := range []string{"events", "endpoints", "users", "segment_versions", "segments", "apps"} {
+		for _, table := range []string{"events", "endpoints", "users", "segment_members", "segment_versions", "segments", "jobs", "apps"} {
 			if _, err := c.exec(ctx, "DELETE FROM "+table+" WHERE app_id = ?", appID); err != nil {
 				return wrap("delete app", err)
 			}

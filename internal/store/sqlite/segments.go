@@ -197,7 +197,7 @@ func (s *Store) DeleteSegment(ctx context.Context, account, appID, id string) (p
 		if err != nil {
 			return err
 		}
-		for _, table := range []string{"segment_versions", "segments"} {
+		for _, table := range []string{"segment_members", "segment_versions", "segments"} {
 			if _, err := c.exec(ctx, "DELETE FROM "+table+" WHERE app_id = ? AND segment_id = ?", appID, id); err != nil {
 				return wrap("delete segment", err)
 			}
@@ -275,4 +275,61 @@ func (s *Store) ScanEndpoints(ctx context.Context, account, appID string, q stor
 		}
 	}
 	return out, wrap("scan endpoints", r.Err())
+}
+
+// AddSegmentMembers implements store.Store.
+func (s *Store) AddSegmentMembers(ctx context.Context, account, appID, segmentID string, members []store.SegmentMember) error {
+	return s.write(ctx, func(ctx context.Context, c *conn) error {
+		if _, err := c.app(ctx, account, appID); err != nil {
+			return err
+		}
+		seg, err := getSegment(ctx, c, account, appID, segmentID, 0)
+		if err != nil {
+			return err
+		}
+		if seg.Import == nil {
+			_, err := store.AddMembersToImport(&seg, nil, nil)
+			return err
+		}
+		added := map[string]bool{}
+		for _, m := range members {
+			res, err := c.exec(ctx, "INSERT OR IGNORE INTO segment_members (app_id, segment_id, endpoint_id) VALUES (?, ?, ?)", appID, segmentID, m.EndpointID)
+			if err != nil {
+				return wrap("add segment members", err)
+			}
+			if n, err := res.RowsAffected(); err == nil && n > 0 {
+				added[m.EndpointID] = true
+			}
+		}
+		if len(added) == 0 {
+			return nil
+		}
+		imp, err := store.AddMembersToImport(&seg, members, added)
+		if err != nil {
+			return err
+		}
+		_, err = c.exec(ctx, "UPDATE segment_versions SET import_definition = ? WHERE app_id = ? AND segment_id = ?", imp, appID, segmentID)
+		return wrap("add segment members", err)
+	})
+}
+
+// ListSegmentMembers implements store.Store.
+func (s *Store) ListSegmentMembers(ctx context.Context, account, appID, segmentID, after string, limit int) ([]string, error) {
+	if _, err := getApp(ctx, s.reader, account, appID); err != nil {
+		return nil, err
+	}
+	rows, err := s.reader.QueryContext(ctx, "SELECT endpoint_id FROM segment_members WHERE app_id = ? AND segment_id = ? AND endpoint_id > ? ORDER BY endpoint_id LIMIT ?", appID, segmentID, after, limit)
+	if err != nil {
+		return nil, wrap("list segment members", err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, wrap("list segment members", err)
+		}
+		out = append(out, id)
+	}
+	return out, wrap("list segment members", rows.Err())
 }

@@ -4,7 +4,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"reflect"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -26,6 +28,7 @@ func segmentCases() []testCase {
 		{"SegmentDelete", testSegmentDelete},
 		{"DeleteAppRemovesSegments", testDeleteAppRemovesSegments},
 		{"SegmentImport", testSegmentImport},
+		{"SegmentMembers", testSegmentMembers},
 		{"ScanEndpoints", testScanEndpoints},
 		{"ScanEndpointsSeesAcknowledgedWrites", testScanSeesWrites},
 	}
@@ -434,6 +437,109 @@ func testSegmentImport(t *testing.T, s store.Store) {
 		CreationDate: pinpoint.FormatTime(at(1)), LastModifiedDate: pinpoint.FormatTime(at(1))}
 	seg = createSegment(t, s, seg)
 	checkSegment(t, "GetSegment(IMPORT)", getSegment(t, s, seg1, 0), seg)
+}
+
+func listMembers(t *testing.T, s store.Store, appID, segID string, limit int) []string {
+	t.Helper()
+	var out []string
+	after := ""
+	for {
+		page, err := s.ListSegmentMembers(t.Context(), acct1, appID, segID, after, limit)
+		if err != nil {
+			t.Fatalf("ListSegmentMembers(%s, after %q): got %v, want nil", segID, after, err)
+		}
+		out = append(out, page...)
+		if len(page) < limit {
+			return out
+		}
+		after = page[len(page)-1]
+	}
+}
+
+func testSegmentMembers(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	newApp(t, s, acct1, appA)
+	imp := func(id string) pinpoint.Segment {
+		return pinpoint.Segment{ID: id, AppID: appA, Account: acct1, Name: "imported", Type: pinpoint.SegmentTypeImport,
+			Import:       &pinpoint.SegmentImportResource{ExternalID: "x", Format: "CSV", RoleArn: "arn:aws:iam::1:role/r", S3URL: "s3://b/k"},
+			CreationDate: pinpoint.FormatTime(at(1)), LastModifiedDate: pinpoint.FormatTime(at(1))}
+	}
+	createSegment(t, s, imp(seg1))
+	createSegment(t, s, imp(seg2))
+	createSegment(t, s, newSegment(seg3, "dimensional", 1))
+	m := func(id, ch string) store.SegmentMember { return store.SegmentMember{EndpointID: id, ChannelType: ch} }
+
+	if got := listMembers(t, s, appA, seg1, 10); len(got) != 0 {
+		t.Errorf("members of a new IMPORT segment: got %v, want none", got)
+	}
+	if err := s.AddSegmentMembers(ctx, acct1, appA, seg1, []store.SegmentMember{m("ep-c", "EMAIL"), m("ep-a", "SMS"), m("ep-b", "EMAIL"), m("ep-a", "SMS")}); err != nil {
+		t.Fatalf("AddSegmentMembers: got %v, want nil", err)
+	}
+	// Adding again (a piece run again) and adding an overlapping batch count only the new ones.
+	if err := s.AddSegmentMembers(ctx, acct1, appA, seg1, []store.SegmentMember{m("ep-c", "EMAIL"), m("ep-a", "SMS"), m("ep-b", "EMAIL")}); err != nil {
+		t.Fatalf("AddSegmentMembers again: got %v, want nil", err)
+	}
+	if err := s.AddSegmentMembers(ctx, acct1, appA, seg1, []store.SegmentMember{m("ep-b", "EMAIL"), m("ep-d", "APNS")}); err != nil {
+		t.Fatalf("AddSegmentMembers overlapping: got %v, want nil", err)
+	}
+	if err := s.AddSegmentMembers(ctx, acct1, appA, seg2, []store.SegmentMember{m("ep-z", "EMAIL")}); err != nil {
+		t.Fatalf("AddSegmentMembers(seg2): got %v, want nil", err)
+	}
+	want := []string{"ep-a", "ep-b", "ep-c", "ep-d"}
+	for _, limit := range []int{1, 3, 10} {
+		if got := listMembers(t, s, appA, seg1, limit); !slices.Equal(got, want) {
+			t.Errorf("ListSegmentMembers(limit %d): got %v, want %v", limit, got, want)
+		}
+	}
+	got := getSegment(t, s, seg1, 0)
+	if got.Import == nil || got.Import.Size != 4 || !maps.Equal(got.Import.ChannelCounts, map[string]int{"EMAIL": 2, "SMS": 1, "APNS": 1}) {
+		t.Errorf("ImportDefinition after adds: got %+v, want Size 4 and ChannelCounts EMAIL 2, SMS 1, APNS 1", got.Import)
+	}
+	if got.Version != 1 || got.Import.S3URL != "s3://b/k" {
+		t.Errorf("after adds: got version %d, S3Url %q; want 1 and the definition kept", got.Version, got.Import.S3URL)
+	}
+
+	// Refusals: a missing segment, a DIMENSIONAL one, another account's app.
+	if err := s.AddSegmentMembers(ctx, acct1, appA, "5e0000000000000000000000000000ff", []store.SegmentMember{m("ep-a", "")}); !errors.Is(err, store.ErrSegmentNotFound) {
+		t.Errorf("AddSegmentMembers(missing segment): got %v, want ErrSegmentNotFound", err)
+	}
+	if err := s.AddSegmentMembers(ctx, acct1, appA, seg3, []store.SegmentMember{m("ep-a", "")}); err == nil {
+		t.Errorf("AddSegmentMembers(DIMENSIONAL segment): got nil, want an error")
+	}
+	if got := listMembers(t, s, appA, seg3, 10); len(got) != 0 {
+		t.Errorf("members of a DIMENSIONAL segment after a refused add: got %v", got)
+	}
+	if err := s.AddSegmentMembers(ctx, acct2, appA, seg1, []store.SegmentMember{m("ep-q", "")}); !errors.Is(err, store.ErrAppNotFound) {
+		t.Errorf("AddSegmentMembers(other account): got %v, want ErrAppNotFound", err)
+	}
+	if _, err := s.ListSegmentMembers(ctx, acct2, appA, seg1, "", 10); !errors.Is(err, store.ErrAppNotFound) {
+		t.Errorf("ListSegmentMembers(other account): got %v, want ErrAppNotFound", err)
+	}
+
+	// Deleting the segment deletes its members: a segment made again with that ID starts empty.
+	if _, err := s.DeleteSegment(ctx, acct1, appA, seg1); err != nil {
+		t.Fatalf("DeleteSegment: %v", err)
+	}
+	if got := listMembers(t, s, appA, seg1, 10); len(got) != 0 {
+		t.Errorf("members of a deleted segment: got %v, want none", got)
+	}
+	createSegment(t, s, imp(seg1))
+	if got := listMembers(t, s, appA, seg1, 10); len(got) != 0 {
+		t.Errorf("members of a segment re-created with a deleted one's ID: got %v, want none", got)
+	}
+	if got := listMembers(t, s, appA, seg2, 10); !slices.Equal(got, []string{"ep-z"}) {
+		t.Errorf("members of the other segment: got %v, want [ep-z]", got)
+	}
+
+	// Deleting the app deletes them too.
+	if _, err := s.DeleteApp(ctx, acct1, appA); err != nil {
+		t.Fatalf("DeleteApp: %v", err)
+	}
+	newApp(t, s, acct1, appA)
+	createSegment(t, s, imp(seg2))
+	if got := listMembers(t, s, appA, seg2, 10); len(got) != 0 {
+		t.Errorf("members after the app was deleted and made again: got %v, want none", got)
+	}
 }
 
 func scanAll(t *testing.T, s store.Store, account, appID string, limit int, userAttrs bool) []store.ScannedEndpoint {

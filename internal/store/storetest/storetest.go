@@ -38,7 +38,8 @@ type testCase struct {
 
 func cases() []testCase {
 	return slices.Concat(appCases(), endpointCases(), addressCases(), userCases(), writeCases(),
-		eventCases(), keyCases(), identityCases(), miscCases(), concurrencyCases(), segmentCases())
+		eventCases(), keyCases(), identityCases(), miscCases(), concurrencyCases(), segmentCases(),
+		jobCases(), statsCases())
 }
 
 // Accounts and application IDs (Pinpoint's are 32 lowercase hex digits).
