@@ -62,6 +62,20 @@ func SegmentValues(seg *pinpoint.Segment) (vals []any, tags string, err error) {
 	return []any{seg.Name, seg.Type, nilIfEmpty(seg.Dimensions), nilIfEmpty(seg.SegmentGroups), nilIfEmptyString(imp), seg.CreationDate, seg.LastModifiedDate}, tags, nil
 }
 
+// NextSegmentVersion applies fn to a copy of old, the latest version, and returns the version to
+// store after it: what fn changed, with the segment's identity, type, tags and creation date kept
+// and the version number one higher. An error from fn is returned as is.
+func NextSegmentVersion(old pinpoint.Segment, fn func(*pinpoint.Segment) error) (pinpoint.Segment, error) {
+	seg := old
+	seg.Tags = maps.Clone(old.Tags)
+	if err := fn(&seg); err != nil {
+		return pinpoint.Segment{}, err
+	}
+	seg.ID, seg.AppID, seg.Account, seg.Type, seg.Tags, seg.CreationDate = old.ID, old.AppID, old.Account, old.Type, old.Tags, old.CreationDate
+	seg.Version = old.Version + 1
+	return seg, nil
+}
+
 func nilIfEmpty(b json.RawMessage) any {
 	if len(b) == 0 {
 		return nil

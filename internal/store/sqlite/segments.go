@@ -128,13 +128,10 @@ func (s *Store) UpdateSegment(ctx context.Context, account, appID, id string, fn
 		if err != nil {
 			return err
 		}
-		seg := old
-		seg.Tags = maps.Clone(old.Tags)
-		if err := fn(&seg); err != nil {
+		seg, err := store.NextSegmentVersion(old, fn)
+		if err != nil {
 			return err
 		}
-		seg.ID, seg.AppID, seg.Account, seg.Type, seg.Tags, seg.CreationDate = old.ID, old.AppID, old.Account, old.Type, old.Tags, old.CreationDate
-		seg.Version = old.Version + 1
 		vals, _, err := store.SegmentValues(&seg)
 		if err != nil {
 			return err
