@@ -20,8 +20,9 @@ import (
 )
 
 // BenchmarkPagesLargeApp times the console's pages over an app of PINPOINTD_BENCH_ENDPOINTS
-// endpoints (e.g. 1000000) with PINPOINTD_BENCH_EVENTS events (default three per endpoint)
-// spread over the last 30 days, on SQLite and, when PINPOINTD_TEST_POSTGRES is set, on
+// endpoints (e.g. 1000000), PINPOINTD_BENCH_ACTIVE percent of which (default 25) had their
+// latest event in the last 30 days (their users: up to 300,000), and PINPOINTD_BENCH_EVENTS
+// events (default three per endpoint) spread over the last 30 days, on SQLite and, when PINPOINTD_TEST_POSTGRES is set, on
 // PostgreSQL (in a database of its own, created and dropped here). Without
 // PINPOINTD_BENCH_ENDPOINTS the benchmark is skipped. The endpoints and events are copies of one
 // endpoint's and one event's rows inserted with SQL (fast to populate; every column the pages
@@ -36,6 +37,10 @@ func BenchmarkPagesLargeApp(b *testing.B) {
 	m, err := strconv.Atoi(os.Getenv("PINPOINTD_BENCH_EVENTS"))
 	if err != nil {
 		m = 3 * n
+	}
+	active, err := strconv.Atoi(os.Getenv("PINPOINTD_BENCH_ACTIVE"))
+	if err != nil {
+		active = 25
 	}
 	b.Run("sqlite", func(b *testing.B) {
 		path := filepath.Join(b.TempDir(), "db")
@@ -56,8 +61,8 @@ func BenchmarkPagesLargeApp(b *testing.B) {
 			CASE i % 3 WHEN 0 THEN 'EMAIL' WHEN 1 THEN 'SMS' ELSE 'APNS' END,
 			CASE WHEN i % 10 = 0 THEN 'INACTIVE' ELSE 'ACTIVE' END,
 			printf('u%07d', i % 300000), e.effective_date,
-			CASE WHEN i % 4 = 0 THEN strftime('%Y-%m-%dT%H:%M:%fZ', 'now', printf('-%d hours', i % 900)) END, e.doc
-		FROM n, (SELECT effective_date, doc FROM endpoints WHERE app_id = ? AND id = 'seed') e`, n, app, app)
+			CASE WHEN i % 100 < ? THEN strftime('%Y-%m-%dT%H:%M:%fZ', 'now', printf('-%d hours', i % 719)) END, e.doc
+		FROM n, (SELECT effective_date, doc FROM endpoints WHERE app_id = ? AND id = 'seed') e`, n, app, active, app)
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -112,8 +117,8 @@ func BenchmarkPagesLargeApp(b *testing.B) {
 			CASE i % 3 WHEN 0 THEN 'EMAIL' WHEN 1 THEN 'SMS' ELSE 'APNS' END,
 			CASE WHEN i % 10 = 0 THEN 'INACTIVE' ELSE 'ACTIVE' END,
 			format('u%s', lpad((i % 300000)::text, 7, '0')), e.effective_date,
-			CASE WHEN i % 4 = 0 THEN now() - make_interval(hours => (i % 900)::int) END, e.doc
-		FROM generate_series(1, $1::bigint) i, (SELECT effective_date, doc FROM endpoints WHERE app_id = $2 AND id = 'seed') e`, n, app)
+			CASE WHEN i % 100 < $3 THEN now() - make_interval(hours => (i % 719)::int) END, e.doc
+		FROM generate_series(1, $1::bigint) i, (SELECT effective_date, doc FROM endpoints WHERE app_id = $2 AND id = 'seed') e`, n, app, active)
 		if err != nil {
 			b.Fatal(err)
 		}

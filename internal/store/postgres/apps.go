@@ -193,6 +193,9 @@ func (s *Store) DeleteApp(ctx context.Context, account, appID string) (pinpoint.
 		for _, q := range []string{
 			"DELETE FROM events WHERE app_id = $1",
 			"DELETE FROM endpoints WHERE app_id = $1",
+			// After events and endpoints, whose delete triggers write to these.
+			"DELETE FROM endpoint_counts WHERE app_id = $1",
+			"DELETE FROM event_days WHERE app_id = $1",
 			"DELETE FROM users WHERE app_id = $1",
 			"DELETE FROM segment_members WHERE app_id = $1",
 			"DELETE FROM segment_versions WHERE app_id = $1",

@@ -24,14 +24,16 @@ func (s *Store) EndpointIDByAddress(ctx context.Context, account, appID, address
 	return id, wrap("endpoint by address", err)
 }
 
-// AppStats implements store.Store. Times compare as text: last_event_at is pinpoint.FormatTime's
-// fixed-width form and events.ts is RFC 3339 in UTC, both ordered like the instants they name.
+// AppStats implements store.Store. The counts by channel and status and by day come from
+// endpoint_counts and event_days, which triggers keep (migration 6); active users from the
+// endpoints_last_event index. Times compare as text: last_event_at is pinpoint.FormatTime's
+// fixed-width form and events.ts is RFC 3339 in UTC, so its first ten bytes are its UTC day.
 func (s *Store) AppStats(ctx context.Context, account, appID string, now time.Time) (store.AppStats, error) {
 	var st store.AppStats
 	if _, err := getApp(ctx, s.reader, account, appID); err != nil {
 		return st, err
 	}
-	rows, err := s.reader.QueryContext(ctx, "SELECT channel_type, status, COUNT(*) FROM endpoints WHERE app_id = ? GROUP BY channel_type, status ORDER BY channel_type, status", appID)
+	rows, err := s.reader.QueryContext(ctx, "SELECT channel_type, status, n FROM endpoint_counts WHERE app_id = ? AND n > 0 ORDER BY channel_type, status", appID)
 	if err != nil {
 		return st, wrap("app stats", err)
 	}
@@ -48,13 +50,13 @@ func (s *Store) AppStats(ctx context.Context, account, appID string, now time.Ti
 		return st, wrap("app stats", err)
 	}
 
+	// Each user's latest event first, then the users per window: one grouping, where three
+	// COUNT(DISTINCT …) would sort the users three times.
 	w := store.ActiveUserWindows
 	cut := func(days int) string { return pinpoint.FormatTime(now.Add(-time.Duration(days) * 24 * time.Hour)) }
-	err = s.reader.QueryRowContext(ctx, `SELECT
-		COUNT(DISTINCT CASE WHEN last_event_at >= ? THEN user_id END),
-		COUNT(DISTINCT CASE WHEN last_event_at >= ? THEN user_id END),
-		COUNT(DISTINCT user_id)
-		FROM endpoints WHERE app_id = ? AND user_id <> '' AND last_event_at >= ?`,
+	err = s.reader.QueryRowContext(ctx, `SELECT COALESCE(SUM(last >= ?), 0), COALESCE(SUM(last >= ?), 0), COUNT(*) FROM (
+		SELECT MAX(last_event_at) AS last FROM endpoints INDEXED BY endpoints_last_event
+		WHERE app_id = ? AND user_id <> '' AND last_event_at >= ? GROUP BY user_id)`,
 		cut(w[0]), cut(w[1]), appID, cut(w[2])).Scan(&st.ActiveUsers[0], &st.ActiveUsers[1], &st.ActiveUsers[2])
 	if err != nil {
 		return st, wrap("app stats", err)
@@ -62,7 +64,7 @@ func (s *Store) AppStats(ctx context.Context, account, appID string, now time.Ti
 
 	since := store.StatsSince(now)
 	until := now.UTC().Truncate(24*time.Hour).AddDate(0, 0, 1)
-	rows, err = s.reader.QueryContext(ctx, "SELECT substr(ts, 1, 10), COUNT(*) FROM events WHERE app_id = ? AND ts >= ? AND ts < ? GROUP BY 1 ORDER BY 1",
+	rows, err = s.reader.QueryContext(ctx, "SELECT day, n FROM event_days WHERE app_id = ? AND day >= ? AND day < ? AND n > 0 ORDER BY day",
 		appID, since.Format("2006-01-02"), until.Format("2006-01-02"))
 	if err != nil {
 		return st, wrap("app stats", err)

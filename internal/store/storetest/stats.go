@@ -82,4 +82,64 @@ func testAppStats(t *testing.T, s store.Store) {
 	if _, err := s.AppStats(ctx, acct2, appA, now); !errors.Is(err, store.ErrAppNotFound) {
 		t.Errorf("AppStats(another account): got %v, want ErrAppNotFound", err)
 	}
+
+	// The counts follow updates and deletes: c moves from SMS to EMAIL, b takes a's address (a
+	// becomes INACTIVE), d is deleted with its events, and so are u1's endpoints with theirs.
+	put(t, s, "c", email("c@example.com", ""), at(1))
+	put(t, s, "b", email("a@example.com", "u1"), at(2))
+	if _, err := s.DeleteEndpoint(ctx, acct1, appA, "d"); err != nil {
+		t.Fatalf("DeleteEndpoint(d): %v", err)
+	}
+	got, err = s.AppStats(ctx, acct1, appA, now)
+	if err != nil {
+		t.Fatalf("AppStats after updates: got %v, want nil", err)
+	}
+	want = store.AppStats{
+		Endpoints: []store.ChannelStatusCount{
+			{Channel: "EMAIL", Status: pinpoint.StatusActive, Count: 2},
+			{Channel: "EMAIL", Status: pinpoint.StatusInactive, Count: 2},
+		},
+		ActiveUsers: [3]int{1, 1, 1},
+		EventsPerDay: []store.DayCount{
+			{Day: now.Add(-3 * 24 * time.Hour).Format("2006-01-02"), Count: 2},
+			{Day: now.Add(-26 * time.Hour).Format("2006-01-02"), Count: 1},
+			{Day: now.Add(-2 * time.Hour).Format("2006-01-02"), Count: 1},
+		},
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("AppStats after updates and a delete:\n got %+v\nwant %+v", got, want)
+	}
+	if _, err := s.DeleteUserEndpoints(ctx, acct1, appA, "u1"); err != nil {
+		t.Fatalf("DeleteUserEndpoints(u1): %v", err)
+	}
+	got, err = s.AppStats(ctx, acct1, appA, now)
+	if err != nil {
+		t.Fatalf("AppStats after DeleteUserEndpoints: got %v, want nil", err)
+	}
+	want = store.AppStats{
+		Endpoints: []store.ChannelStatusCount{
+			{Channel: "EMAIL", Status: pinpoint.StatusActive, Count: 1},
+			{Channel: "EMAIL", Status: pinpoint.StatusInactive, Count: 1},
+		},
+		EventsPerDay: []store.DayCount{
+			{Day: now.Add(-3 * 24 * time.Hour).Format("2006-01-02"), Count: 1},
+		},
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("AppStats after DeleteUserEndpoints:\n got %+v\nwant %+v", got, want)
+	}
+
+	// A deleted app takes its counts with it: an app created again with its ID starts from zero.
+	if _, err := s.DeleteApp(ctx, acct1, appA); err != nil {
+		t.Fatalf("DeleteApp: %v", err)
+	}
+	newApp(t, s, acct1, appA)
+	got, err = s.AppStats(ctx, acct1, appA, now)
+	if err != nil || !reflect.DeepEqual(got, store.AppStats{}) {
+		t.Errorf("AppStats of a new app with a deleted app's ID: got %+v, %v, want zero counts, nil", got, err)
+	}
+	got, err = s.AppStats(ctx, acct1, appB, now)
+	if want := []store.ChannelStatusCount{{Channel: "EMAIL", Status: pinpoint.StatusActive, Count: 1}}; err != nil || !reflect.DeepEqual(got.Endpoints, want) {
+		t.Errorf("AppStats(%s) after deleting %s: got %+v, %v, want endpoints %+v", appB, appA, got.Endpoints, err, want)
+	}
 }

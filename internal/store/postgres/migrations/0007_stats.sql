@@ -1,0 +1,118 @@
+-- pinpointd schema, version 7: the dashboard's counts (Store.AppStats, issue 17) without reading
+-- every endpoint and event row of an app.
+--
+-- endpoint_counts and event_days are kept by triggers, in the transaction of every write to
+-- endpoints and events, so they are exact at every commit. These are the schema's first
+-- functions and triggers (0001 kept to plain SQL for distributed engines): on Citus, creating
+-- them needs citus.enable_unsafe_triggers = on; they are safe there in the sense Citus means,
+-- because a trigger only touches rows of its own app, which are co-located with the row written.
+--
+-- Hot rows: every writer of one app would otherwise update the same counter row (one per app and
+-- day, or per app, channel and status) and hold its lock until commit, so writers of one app would
+-- queue behind each other. Each counter is split into 64 rows by the writing backend's process ID;
+-- two transactions contend only when their backends' PIDs agree modulo 64. Readers add the rows
+-- up. A row whose n falls to 0 stays until its app is deleted; readers skip sums of 0.
+--
+-- Inserts and deletes are counted by statement-level triggers (one grouped upsert per statement,
+-- so that deleting an app's million endpoints costs one aggregate, not a million upserts);
+-- updates by a row-level trigger that runs only when a counted column changed (transition tables
+-- cannot be combined with a column list, and most endpoint updates change neither column).
+-- pinpointd never updates events.ts or app_id; the update trigger on events keeps the counts
+-- right if an operator does.
+--
+-- Locks: the migration locks endpoints and events in SHARE ROW EXCLUSIVE mode (reads go on,
+-- writes wait) while it counts the existing rows and builds endpoints_last_event: measured here,
+-- about 2 s per million endpoints plus 1 s per million events. On a big database an operator can
+-- build the index beforehand without blocking writes, and this migration then skips it:
+--   CREATE INDEX CONCURRENTLY IF NOT EXISTS endpoints_last_event ON endpoints (app_id, last_event_at, user_id)
+--       WHERE last_event_at IS NOT NULL AND user_id <> '';
+-- (if that build fails it leaves an INVALID index: DROP INDEX CONCURRENTLY endpoints_last_event
+-- and build it again).
+
+LOCK TABLE endpoints, events IN SHARE ROW EXCLUSIVE MODE;
+
+CREATE TABLE endpoint_counts (
+    app_id       text NOT NULL,
+    channel_type text NOT NULL,
+    status       text NOT NULL,
+    shard        integer NOT NULL,
+    n            bigint NOT NULL,
+    PRIMARY KEY (app_id, channel_type, status, shard)
+);
+INSERT INTO endpoint_counts (app_id, channel_type, status, shard, n)
+    SELECT app_id, channel_type, status, 0, count(*) FROM endpoints GROUP BY app_id, channel_type, status;
+
+-- day is the UTC day of the events' ts.
+CREATE TABLE event_days (
+    app_id text NOT NULL,
+    day    date NOT NULL,
+    shard  integer NOT NULL,
+    n      bigint NOT NULL,
+    PRIMARY KEY (app_id, day, shard)
+);
+INSERT INTO event_days (app_id, day, shard, n)
+    SELECT app_id, (ts AT TIME ZONE 'UTC')::date, 0, count(*) FROM events GROUP BY 1, 2;
+
+CREATE FUNCTION endpoint_counts_insert() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    INSERT INTO endpoint_counts (app_id, channel_type, status, shard, n)
+        SELECT app_id, channel_type, status, pg_backend_pid() % 64, count(*) FROM new_rows GROUP BY 1, 2, 3
+        ON CONFLICT (app_id, channel_type, status, shard) DO UPDATE SET n = endpoint_counts.n + excluded.n;
+    RETURN NULL;
+END $$;
+CREATE FUNCTION endpoint_counts_delete() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    INSERT INTO endpoint_counts (app_id, channel_type, status, shard, n)
+        SELECT app_id, channel_type, status, pg_backend_pid() % 64, -count(*) FROM old_rows GROUP BY 1, 2, 3
+        ON CONFLICT (app_id, channel_type, status, shard) DO UPDATE SET n = endpoint_counts.n + excluded.n;
+    RETURN NULL;
+END $$;
+CREATE FUNCTION endpoint_counts_update() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    INSERT INTO endpoint_counts (app_id, channel_type, status, shard, n)
+        VALUES (OLD.app_id, OLD.channel_type, OLD.status, pg_backend_pid() % 64, -1),
+               (NEW.app_id, NEW.channel_type, NEW.status, pg_backend_pid() % 64, 1)
+        ON CONFLICT (app_id, channel_type, status, shard) DO UPDATE SET n = endpoint_counts.n + excluded.n;
+    RETURN NULL;
+END $$;
+CREATE TRIGGER endpoint_counts_insert AFTER INSERT ON endpoints REFERENCING NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION endpoint_counts_insert();
+CREATE TRIGGER endpoint_counts_delete AFTER DELETE ON endpoints REFERENCING OLD TABLE AS old_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION endpoint_counts_delete();
+CREATE TRIGGER endpoint_counts_update AFTER UPDATE OF app_id, channel_type, status ON endpoints FOR EACH ROW
+    WHEN (OLD.app_id IS DISTINCT FROM NEW.app_id OR OLD.channel_type IS DISTINCT FROM NEW.channel_type OR OLD.status IS DISTINCT FROM NEW.status)
+    EXECUTE FUNCTION endpoint_counts_update();
+
+CREATE FUNCTION event_days_insert() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    INSERT INTO event_days (app_id, day, shard, n)
+        SELECT app_id, (ts AT TIME ZONE 'UTC')::date, pg_backend_pid() % 64, count(*) FROM new_rows GROUP BY 1, 2
+        ON CONFLICT (app_id, day, shard) DO UPDATE SET n = event_days.n + excluded.n;
+    RETURN NULL;
+END $$;
+CREATE FUNCTION event_days_delete() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    INSERT INTO event_days (app_id, day, shard, n)
+        SELECT app_id, (ts AT TIME ZONE 'UTC')::date, pg_backend_pid() % 64, -count(*) FROM old_rows GROUP BY 1, 2
+        ON CONFLICT (app_id, day, shard) DO UPDATE SET n = event_days.n + excluded.n;
+    RETURN NULL;
+END $$;
+CREATE FUNCTION event_days_update() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    INSERT INTO event_days (app_id, day, shard, n)
+        VALUES (OLD.app_id, (OLD.ts AT TIME ZONE 'UTC')::date, pg_backend_pid() % 64, -1),
+               (NEW.app_id, (NEW.ts AT TIME ZONE 'UTC')::date, pg_backend_pid() % 64, 1)
+        ON CONFLICT (app_id, day, shard) DO UPDATE SET n = event_days.n + excluded.n;
+    RETURN NULL;
+END $$;
+CREATE TRIGGER event_days_insert AFTER INSERT ON events REFERENCING NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION event_days_insert();
+CREATE TRIGGER event_days_delete AFTER DELETE ON events REFERENCING OLD TABLE AS old_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION event_days_delete();
+CREATE TRIGGER event_days_update AFTER UPDATE OF app_id, ts ON events FOR EACH ROW
+    WHEN (OLD.app_id IS DISTINCT FROM NEW.app_id OR OLD.ts IS DISTINCT FROM NEW.ts)
+    EXECUTE FUNCTION event_days_update();
+
+-- Active users are counted from the endpoints with an event in the window only.
+CREATE INDEX IF NOT EXISTS endpoints_last_event ON endpoints (app_id, last_event_at, user_id)
+    WHERE last_event_at IS NOT NULL AND user_id <> '';

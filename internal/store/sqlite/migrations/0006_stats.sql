@@ -1,0 +1,65 @@
+-- The dashboard's counts (Store.AppStats, issue 17) without reading every endpoint and event row
+-- of an app.
+--
+-- endpoint_counts and event_days are kept by the triggers below, in the transaction of every
+-- write to endpoints and events, so they are exact at every commit (one writer at a time: no
+-- contention). Rows whose n fell to 0 stay until their app is deleted; readers skip them.
+-- endpoints_last_event lets active users be counted from the endpoints with an event in the
+-- window only.
+CREATE TABLE endpoint_counts (
+    app_id       TEXT NOT NULL,
+    channel_type TEXT NOT NULL,
+    status       TEXT NOT NULL,
+    n            INTEGER NOT NULL,
+    PRIMARY KEY (app_id, channel_type, status)
+) WITHOUT ROWID;
+INSERT INTO endpoint_counts (app_id, channel_type, status, n)
+    SELECT app_id, channel_type, status, COUNT(*) FROM endpoints GROUP BY app_id, channel_type, status;
+
+-- day is the UTC day of the events' ts ("2006-01-02").
+CREATE TABLE event_days (
+    app_id TEXT NOT NULL,
+    day    TEXT NOT NULL,
+    n      INTEGER NOT NULL,
+    PRIMARY KEY (app_id, day)
+) WITHOUT ROWID;
+INSERT INTO event_days (app_id, day, n)
+    SELECT app_id, substr(ts, 1, 10), COUNT(*) FROM events GROUP BY app_id, substr(ts, 1, 10);
+
+CREATE TRIGGER endpoint_counts_insert AFTER INSERT ON endpoints BEGIN
+    INSERT INTO endpoint_counts (app_id, channel_type, status, n) VALUES (new.app_id, new.channel_type, new.status, 1)
+        ON CONFLICT (app_id, channel_type, status) DO UPDATE SET n = n + 1;
+END;
+CREATE TRIGGER endpoint_counts_update AFTER UPDATE OF app_id, channel_type, status ON endpoints
+    WHEN old.app_id IS NOT new.app_id OR old.channel_type IS NOT new.channel_type OR old.status IS NOT new.status
+BEGIN
+    UPDATE endpoint_counts SET n = n - 1 WHERE app_id = old.app_id AND channel_type = old.channel_type AND status = old.status;
+    INSERT INTO endpoint_counts (app_id, channel_type, status, n) VALUES (new.app_id, new.channel_type, new.status, 1)
+        ON CONFLICT (app_id, channel_type, status) DO UPDATE SET n = n + 1;
+END;
+CREATE TRIGGER endpoint_counts_delete AFTER DELETE ON endpoints BEGIN
+    UPDATE endpoint_counts SET n = n - 1 WHERE app_id = old.app_id AND channel_type = old.channel_type AND status = old.status;
+END;
+
+CREATE TRIGGER event_days_insert AFTER INSERT ON events BEGIN
+    INSERT INTO event_days (app_id, day, n) VALUES (new.app_id, substr(new.ts, 1, 10), 1)
+        ON CONFLICT (app_id, day) DO UPDATE SET n = n + 1;
+END;
+CREATE TRIGGER event_days_update AFTER UPDATE OF app_id, ts ON events
+    WHEN old.app_id IS NOT new.app_id OR substr(old.ts, 1, 10) IS NOT substr(new.ts, 1, 10)
+BEGIN
+    UPDATE event_days SET n = n - 1 WHERE app_id = old.app_id AND day = substr(old.ts, 1, 10);
+    INSERT INTO event_days (app_id, day, n) VALUES (new.app_id, substr(new.ts, 1, 10), 1)
+        ON CONFLICT (app_id, day) DO UPDATE SET n = n + 1;
+END;
+CREATE TRIGGER event_days_delete AFTER DELETE ON events BEGIN
+    UPDATE event_days SET n = n - 1 WHERE app_id = old.app_id AND day = substr(old.ts, 1, 10);
+END;
+
+-- An app's rows go with it (its endpoints and events may be deleted before or after it).
+CREATE TRIGGER stats_app_delete AFTER DELETE ON apps BEGIN
+    DELETE FROM endpoint_counts WHERE app_id = old.app_id;
+    DELETE FROM event_days WHERE app_id = old.app_id;
+END;
+
+CREATE INDEX endpoints_last_event ON endpoints (app_id, last_event_at, user_id) WHERE last_event_at IS NOT NULL AND user_id <> '';
