@@ -91,7 +91,9 @@ type AppStats struct {
 	// ActiveUserWindows[i] days before now.
 	ActiveUsers [3]int
 	// EventsPerDay holds one count per UTC day with events, oldest first, for the StatsDays days
-	// up to and including now's day, by the events' own timestamps.
+	// up to and including now's day, by the events' own timestamps. It counts the events
+	// recorded (an event ID sent again is not counted again), including those deleted since with
+	// their endpoint, as Pinpoint's analytics did; deleting the app deletes its counts.
 	EventsPerDay []DayCount
 }
 
@@ -264,8 +266,11 @@ type Store interface {
 	EndpointIDByAddress(ctx context.Context, account, appID, address string) (string, error)
 	// AppStats counts the app's endpoints by channel and status, the distinct users with an
 	// event in the days before now, and the events of each UTC day of the last StatsDays days.
-	// It reads indexed columns only (never an endpoint's document), but it reads every
-	// endpoint row of the app and every event row of the window.
+	// The counts are those of one committed state of the app (no write is half counted). The
+	// counts by channel and status and by day come from counters the database keeps as it writes
+	// (they cost a few rows to read, however big the app); active users from an index of the
+	// endpoints by their latest event, read for the endpoints with an event in the last
+	// ActiveUserWindows[2] days only. It never reads an endpoint's document.
 	AppStats(ctx context.Context, account, appID string, now time.Time) (AppStats, error)
 
 	// Import and export jobs (see Job).

@@ -83,9 +83,10 @@ func testAppStats(t *testing.T, s store.Store) {
 		t.Errorf("AppStats(another account): got %v, want ErrAppNotFound", err)
 	}
 
-	// The counts follow updates and deletes: c moves from SMS to EMAIL, b takes a's address (a
-	// becomes INACTIVE), d is deleted with its events, and so are u1's endpoints with theirs.
-	put(t, s, "c", email("c@example.com", ""), at(1))
+	// The endpoint counts follow updates and deletes: c moves from SMS to EMAIL, b takes a's
+	// address (a becomes INACTIVE), d is deleted, and so are u1's endpoints. The events of
+	// deleted endpoints stay counted; an event ID sent again is not counted again.
+	withEvents("c", email("c@example.com", ""), ev("4", now.Add(-3*24*time.Hour)))
 	put(t, s, "b", email("a@example.com", "u1"), at(2))
 	if _, err := s.DeleteEndpoint(ctx, acct1, appA, "d"); err != nil {
 		t.Fatalf("DeleteEndpoint(d): %v", err)
@@ -101,6 +102,7 @@ func testAppStats(t *testing.T, s store.Store) {
 		},
 		ActiveUsers: [3]int{1, 1, 1},
 		EventsPerDay: []store.DayCount{
+			{Day: now.Add(-10 * 24 * time.Hour).Format("2006-01-02"), Count: 1},
 			{Day: now.Add(-3 * 24 * time.Hour).Format("2006-01-02"), Count: 2},
 			{Day: now.Add(-26 * time.Hour).Format("2006-01-02"), Count: 1},
 			{Day: now.Add(-2 * time.Hour).Format("2006-01-02"), Count: 1},
@@ -121,9 +123,7 @@ func testAppStats(t *testing.T, s store.Store) {
 			{Channel: "EMAIL", Status: pinpoint.StatusActive, Count: 1},
 			{Channel: "EMAIL", Status: pinpoint.StatusInactive, Count: 1},
 		},
-		EventsPerDay: []store.DayCount{
-			{Day: now.Add(-3 * 24 * time.Hour).Format("2006-01-02"), Count: 1},
-		},
+		EventsPerDay: want.EventsPerDay,
 	}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("AppStats after DeleteUserEndpoints:\n got %+v\nwant %+v", got, want)
