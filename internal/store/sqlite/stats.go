@@ -26,7 +26,7 @@ func (s *Store) EndpointIDByAddress(ctx context.Context, account, appID, address
 
 // AppStats implements store.Store. The counts by channel and status and by day come from
 // endpoint_counts and event_days, which triggers keep (migration 6); active users from the
-// endpoints_last_event index. Times compare as text: last_event_at is pinpoint.FormatTime's
+// endpoints_user_last_event index. Times compare as text: last_event_at is pinpoint.FormatTime's
 // fixed-width form and events.ts is RFC 3339 in UTC, so its first ten bytes are its UTC day.
 func (s *Store) AppStats(ctx context.Context, account, appID string, now time.Time) (store.AppStats, error) {
 	var st store.AppStats
@@ -50,13 +50,14 @@ func (s *Store) AppStats(ctx context.Context, account, appID string, now time.Ti
 		return st, wrap("app stats", err)
 	}
 
-	// Each user's latest event first, then the users per window: one grouping, where three
-	// COUNT(DISTINCT …) would sort the users three times.
+	// Each user's latest event first, then the users per window. The index is in user order, so
+	// the grouping streams without sorting; it reads every endpoint of the app that has a user
+	// and an event, not only those of the window.
 	w := store.ActiveUserWindows
 	cut := func(days int) string { return pinpoint.FormatTime(now.Add(-time.Duration(days) * 24 * time.Hour)) }
 	err = s.reader.QueryRowContext(ctx, `SELECT COALESCE(SUM(last >= ?), 0), COALESCE(SUM(last >= ?), 0), COUNT(*) FROM (
-		SELECT MAX(last_event_at) AS last FROM endpoints INDEXED BY endpoints_last_event
-		WHERE app_id = ? AND user_id <> '' AND last_event_at >= ? GROUP BY user_id)`,
+		SELECT MAX(last_event_at) AS last FROM endpoints INDEXED BY endpoints_user_last_event
+		WHERE app_id = ? AND user_id <> '' AND last_event_at IS NOT NULL GROUP BY user_id HAVING last >= ?)`,
 		cut(w[0]), cut(w[1]), appID, cut(w[2])).Scan(&st.ActiveUsers[0], &st.ActiveUsers[1], &st.ActiveUsers[2])
 	if err != nil {
 		return st, wrap("app stats", err)

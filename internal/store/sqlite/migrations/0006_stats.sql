@@ -7,8 +7,7 @@
 -- counts events as they are recorded and keeps counting them after they are deleted with their
 -- endpoint (as Pinpoint's analytics did; a delete trigger would also have tripled the time
 -- DeleteApp takes with millions of events). pinpointd never updates an event row. Rows whose n
--- fell to 0 stay until their app is deleted; readers skip them. endpoints_last_event lets active
--- users be counted from the endpoints with an event in the window only.
+-- fell to 0 stay until their app is deleted; readers skip them.
 CREATE TABLE endpoint_counts (
     app_id       TEXT NOT NULL,
     channel_type TEXT NOT NULL,
@@ -54,4 +53,8 @@ CREATE TRIGGER stats_app_delete AFTER DELETE ON apps BEGIN
     DELETE FROM event_days WHERE app_id = old.app_id;
 END;
 
-CREATE INDEX endpoints_last_event ON endpoints (app_id, last_event_at, user_id) WHERE last_event_at IS NOT NULL AND user_id <> '';
+-- Active users: each user's latest event is the MAX over the user's entries, read in user order,
+-- so the grouping streams. (An index led by last_event_at reads only the window's endpoints but
+-- must sort them by user: 0.6-1.5 s against 0.25-0.33 s with 1,000,000 endpoints active in the
+-- window.)
+CREATE INDEX endpoints_user_last_event ON endpoints (app_id, user_id, last_event_at) WHERE last_event_at IS NOT NULL AND user_id <> '';
