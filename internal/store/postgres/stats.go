@@ -29,7 +29,7 @@ func (s *Store) EndpointIDByAddress(ctx context.Context, account, appID, address
 
 // AppStats implements store.Store. The counts by channel and status and by day add up the rows
 // of endpoint_counts and event_days, which triggers keep (migration 7); active users come from the
-// endpoints_last_event index. The three queries run in one REPEATABLE READ transaction, so they
+// endpoints_user_last_event index. The three queries run in one REPEATABLE READ transaction, so they
 // see one snapshot.
 func (s *Store) AppStats(ctx context.Context, account, appID string, now time.Time) (store.AppStats, error) {
 	var st store.AppStats
@@ -60,13 +60,14 @@ func (s *Store) AppStats(ctx context.Context, account, appID string, now time.Ti
 		if err := rows.Err(); err != nil {
 			return dbErr(err)
 		}
-		// Each user's latest event first, then the users per window: one hash aggregate, where
-		// three COUNT(DISTINCT …) would sort the users three times.
+		// Each user's latest event first, then the users per window. endpoints_user_last_event is
+		// in user order, so the grouping streams without hashing or sorting; it reads every
+		// endpoint of the app that has a user and an event, not only those of the window.
 		w := store.ActiveUserWindows
 		cut := func(days int) time.Time { return now.Add(-time.Duration(days) * 24 * time.Hour) }
 		err = tx.QueryRow(ctx, `SELECT count(*) FILTER (WHERE last >= $1), count(*) FILTER (WHERE last >= $2), count(*) FROM (
 			SELECT max(last_event_at) AS last FROM endpoints
-			WHERE app_id = $3 AND user_id <> '' AND last_event_at >= $4 GROUP BY user_id) u`,
+			WHERE app_id = $3 AND user_id <> '' AND last_event_at IS NOT NULL GROUP BY user_id HAVING max(last_event_at) >= $4) u`,
 			cut(w[0]), cut(w[1]), appID, cut(w[2])).Scan(&st.ActiveUsers[0], &st.ActiveUsers[1], &st.ActiveUsers[2])
 		if err != nil {
 			return dbErr(err)
