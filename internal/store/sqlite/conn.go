@@ -7,8 +7,6 @@ import (
 	"fmt"
 	"io"
 
-	"modernc.org/sqlite"
-
 	"pinpointd/internal/pinpoint"
 )
 
@@ -22,14 +20,14 @@ type conn struct {
 	dc    driver.ConnPrepareContext
 	stmts map[string]driver.Stmt
 	apps  map[string]pinpoint.App // see conn.app
-	// doc is PutEndpoint's buffer for the document it writes, reused: the driver copies a
-	// statement's arguments before it returns.
+	// doc is PutEndpoint's buffer for the document it writes, reused: both drivers copy a
+	// statement's arguments before it returns (driver.go).
 	doc []byte
 }
 
-// openConn opens a driver connection to dsn.
-func openConn(dsn string) (*conn, error) {
-	dc, err := (&sqlite.Driver{}).Open(dsn)
+// openConn opens a driver connection to the file at path and runs pragmas on it.
+func openConn(path string, pragmas []string) (*conn, error) {
+	dc, err := openRaw(path, pragmas)
 	if err != nil {
 		return nil, err
 	}

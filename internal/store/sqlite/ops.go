@@ -8,9 +8,6 @@ import (
 	"slices"
 	"time"
 
-	"modernc.org/sqlite"
-	sqlite3 "modernc.org/sqlite/lib"
-
 	"pinpointd/internal/pinpoint"
 	"pinpointd/internal/store"
 )
@@ -675,8 +672,8 @@ func (s *Store) RevokeKey(ctx context.Context, accessKeyID string) error {
 }
 
 func isConstraint(err error) bool {
-	var se *sqlite.Error
-	return errors.As(err, &se) && se.Code()&0xff == sqlite3.SQLITE_CONSTRAINT
+	code, ok := resultCode(err)
+	return ok && code == codeConstraint
 }
 
 // wrap adds context to a database error; nil stays nil. I/O-level failures are marked unavailable.
@@ -684,12 +681,9 @@ func wrap(op string, err error) error {
 	if err == nil {
 		return nil
 	}
-	var se *sqlite.Error
-	if errors.As(err, &se) {
-		switch se.Code() & 0xff {
-		case sqlite3.SQLITE_IOERR, sqlite3.SQLITE_FULL, sqlite3.SQLITE_CANTOPEN, sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED:
-			return fmt.Errorf("sqlite: %s: %w: %w", op, store.ErrUnavailable, err)
-		}
+	switch code, _ := resultCode(err); code {
+	case codeIOErr, codeFull, codeCantOpen, codeBusy, codeLocked:
+		return fmt.Errorf("sqlite: %s: %w: %w", op, store.ErrUnavailable, err)
 	}
 	return fmt.Errorf("sqlite: %s: %w", op, err)
 }
