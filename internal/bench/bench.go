@@ -151,6 +151,7 @@ func Main(ctx context.Context, args []string, env func(string) string, stdout, s
 		return err
 	}
 	defer c.wire.close()
+	c.serverCPU = srv.cpuTime
 	if o.app == "" {
 		app, err := c.createApp()
 		if err != nil {
@@ -179,7 +180,7 @@ func Main(ctx context.Context, args []string, env func(string) string, stdout, s
 		}
 		if srv != nil {
 			res.ServerRSSMB = srv.peakRSSMB()
-			if cpu := srv.cpuTime() - cpu0; cpu > 0 && res.Requests > 0 {
+			if cpu := srv.cpuTime() - cpu0; cpu > 0 && res.Requests > 0 && res.ServerCPUus == 0 {
 				res.ServerCPUus = float64(cpu.Microseconds()) / float64(res.Requests)
 			}
 		}
@@ -226,6 +227,8 @@ type benchClient struct {
 	wire   *wire
 	signer *sigv4.Signer
 	bodies [][]byte // endpoint bodies, cycled
+	// serverCPU is the CPU time the server bench started has used so far (0 with --target).
+	serverCPU func() time.Duration
 }
 
 func newBenchClient(o benchOptions) (*benchClient, error) {
