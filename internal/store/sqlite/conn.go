@@ -20,7 +20,7 @@ type conn struct {
 	dc    driver.ConnPrepareContext
 	stmts map[string]driver.Stmt
 	apps  map[string]pinpoint.App // see conn.app
-	// doc is PutEndpoint's buffer for the document it writes, reused: both drivers copy a
+	// doc is PutEndpoint's buffer for the document it writes, reused: the driver copies a
 	// statement's arguments before it returns (driver.go).
 	doc []byte
 }

@@ -6,18 +6,17 @@ import (
 	"fmt"
 )
 
-// The SQLite driver is chosen at build time; this file and the rest of the package are
-// driver-neutral, and everything a driver does differently is in driver_cgo.go (the C SQLite
-// through cgo, github.com/mattn/go-sqlite3: the default whenever cgo is available) or
-// driver_modernc.go (modernc.org/sqlite, SQLite's C translated to Go: builds with CGO_ENABLED=0,
-// or with -tags modernc). Each of them provides:
+// This file and the rest of the package are driver-neutral: everything that depends on the SQLite
+// driver, modernc.org/sqlite (SQLite's C translated to Go, so that building needs only Go), is in
+// driver_modernc.go, which provides
 //
-//	Engine()                 the library's name and version, for logs
 //	openDriverConn(path)     a connection to the file at path, BEGIN meaning BEGIN IMMEDIATE
 //	resultCode(err)          SQLite's primary result code carried by err, if any
 //
-// Both hand out each BLOB column in a slice of its own and copy a statement's arguments before
-// the statement returns; the package relies on both (conn.doc, ScanEndpoints).
+// Another driver would provide the same. The package also relies on the driver handing out each
+// BLOB column in a slice of its own and copying a statement's arguments before the statement
+// returns (conn.doc, ScanEndpoints). The C SQLite through cgo (github.com/mattn/go-sqlite3) was
+// tried behind this seam and measured: see docs/PERFORMANCE.md, "Sixth round".
 
 // SQLite's primary result codes (https://sqlite.org/rescode.html) that the package tells apart.
 const (

@@ -1,5 +1,3 @@
-//go:build !cgo || modernc
-
 package sqlite
 
 import (
@@ -9,13 +7,12 @@ import (
 	"modernc.org/sqlite"
 )
 
-// Engine names the SQLite library this build uses, for logs.
-func Engine() string { return "SQLite (translated to Go: modernc.org/sqlite)" }
-
+// openDriverConn opens a connection to the file at path; BEGIN means BEGIN IMMEDIATE.
 func openDriverConn(path string) (driver.Conn, error) {
 	return (&sqlite.Driver{}).Open("file:" + path + "?_txlock=immediate")
 }
 
+// resultCode returns SQLite's primary result code carried by err, if any.
 func resultCode(err error) (int, bool) {
 	var se *sqlite.Error
 	if errors.As(err, &se) {

@@ -128,7 +128,6 @@ func Open(ctx context.Context, path string, log *slog.Logger) (*Store, error) {
 	go s.syncLoop()
 	go s.checkpointLoop(path, with("synchronous(NORMAL)"), s.stopCheckpoints)
 	go s.commitLoop(conn)
-	log.Info("sqlite: opened", "path", path, "engine", Engine())
 	return s, nil
 }
 
