@@ -28,9 +28,9 @@ import (
 // Rows is what a backend offers Write inside one write transaction of one app. Its errors are the
 // database's: they abort the call.
 type Rows interface {
-	// Load reads the endpoints ids (sorted, distinct), without their users' attributes, and the
-	// users they belong to (without members), locking their rows; then it reads and locks the
-	// users that joins names given the endpoints found, with their members. An endpoint ID without
+	// Load reads the endpoints ids (sorted, distinct), without their users' attributes, locking
+	// their rows, and the users they belong to (without members, locked or not); then it reads and
+	// locks the users that joins names given the endpoints found, with their members. An endpoint ID without
 	// a row is absent from Loaded.Endpoints; a user without a row may be absent from Loaded.Users.
 	Load(ctx context.Context, ids []string, joins func(found map[string]*pinpoint.Endpoint) []string) (Loaded, error)
 	// Users reads and locks the users ids (sorted, distinct), with their members. Every ID gets an
@@ -48,6 +48,10 @@ type Loaded struct {
 
 // UserRow is a user as the write path reads it.
 type UserRow struct {
+	// Locked reports that the transaction holds the user's lock (on a backend with a single
+	// writer, always). A write that changes the user's row or its endpoints needs it: Write
+	// locks the user (Rows.Users) and decides that write again.
+	Locked bool
 	// Exists reports that the users row exists (a backend that locks a user by creating its row
 	// reports true; Write deletes such a row again if the call leaves the user without endpoints).
 	Exists bool
@@ -184,8 +188,24 @@ type state struct {
 }
 
 // decide runs one write against st and appends its changes to changes. It changes nothing in st
-// but the users it reads.
+// but the users it reads. A write that changes a user's row (its attributes) or the user's
+// endpoints (one joins or leaves) is decided on the user as read under its lock: when st holds
+// the user unlocked, decide locks it, which reads it again, and decides once more.
 func (st *state) decide(ctx context.Context, app *pinpoint.App, w EndpointWrite, changes []Change) (*pinpoint.Endpoint, []Change, error) {
+	for {
+		e, out, lock, err := st.try(ctx, app, w, changes)
+		if lock == "" {
+			return e, out, err
+		}
+		if _, err := st.user(ctx, lock, true); err != nil {
+			return nil, changes, err
+		}
+	}
+}
+
+// try is one attempt of decide. lock, when not "", names a user that st holds unlocked and the
+// write changes: decide locks it and tries again.
+func (st *state) try(ctx context.Context, app *pinpoint.App, w EndpointWrite, changes []Change) (e *pinpoint.Endpoint, _ []Change, lock string, _ error) {
 	prev := st.endpoints[w.ID]
 	var old *pinpoint.Endpoint
 	var oldUser string
@@ -198,7 +218,7 @@ func (st *state) decide(ctx context.Context, app *pinpoint.App, w EndpointWrite,
 		if oldUser != "" {
 			u, err := st.user(ctx, oldUser, false)
 			if err != nil {
-				return nil, changes, err
+				return nil, changes, "", err
 			}
 			attrs = u.Attrs
 			old.User.UserAttributes = attrs
@@ -206,28 +226,31 @@ func (st *state) decide(ctx context.Context, app *pinpoint.App, w EndpointWrite,
 	}
 	e, err := w.Update(app, old, attrs)
 	if err != nil {
-		return nil, changes, &refusal{err}
+		return nil, changes, "", &refusal{err}
 	}
 	if user := e.User.UserID; user != oldUser {
+		if oldUser != "" && !st.users[oldUser].Locked {
+			return nil, changes, oldUser, nil
+		}
 		var u *UserRow
 		attrs = nil
 		if user != "" {
 			if u, err = st.user(ctx, user, true); err != nil {
-				return nil, changes, err
+				return nil, changes, "", err
 			}
 			attrs = u.Attrs
 		}
 		if e, err = w.Update(app, old, attrs); err != nil {
-			return nil, changes, &refusal{err}
+			return nil, changes, "", &refusal{err}
 		}
 		if e.User.UserID != user {
-			return nil, changes, fmt.Errorf("store: updater for endpoint %q is not deterministic: UserId %q then %q", w.ID, user, e.User.UserID)
+			return nil, changes, "", fmt.Errorf("store: updater for endpoint %q is not deterministic: UserId %q then %q", w.ID, user, e.User.UserID)
 		}
 		if u != nil {
 			others := slices.DeleteFunc(slices.Clone(u.Members), func(m pinpoint.Member) bool { return m.ID == w.ID })
 			victim, err := pinpoint.JoinUser(e, others)
 			if err != nil {
-				return nil, changes, &refusal{err}
+				return nil, changes, "", &refusal{err}
 			}
 			if victim != "" {
 				changes = append(changes, Change{Op: OpEvict, ID: victim})
@@ -235,6 +258,9 @@ func (st *state) decide(ctx context.Context, app *pinpoint.App, w EndpointWrite,
 		}
 	}
 	if e.User.UserID != "" && !sameAttrs(e.User.UserAttributes, attrs) {
+		if !st.users[e.User.UserID].Locked {
+			return nil, changes, e.User.UserID, nil
+		}
 		changes = append(changes, Change{Op: OpPutUser, UserID: e.User.UserID, Attrs: e.User.UserAttributes})
 	}
 	// An endpoint that already was the ACTIVE one for its address still is: the unique index
@@ -250,13 +276,13 @@ func (st *state) decide(ctx context.Context, app *pinpoint.App, w EndpointWrite,
 	if len(w.Events) > 0 {
 		changes = append(changes, Change{Op: OpPutEvents, ID: w.ID, Events: w.Events})
 	}
-	return e, changes, nil
+	return e, changes, "", nil
 }
 
 // user returns the user id as st has it, reading it (with its members, under its lock) when st
-// has not read it or, with members, not its members.
+// has not read it or, with members, not its members or not under its lock.
 func (st *state) user(ctx context.Context, id string, members bool) (*UserRow, error) {
-	if u := st.users[id]; u != nil && (u.MembersRead || !members) {
+	if u := st.users[id]; u != nil && (u.MembersRead && u.Locked || !members) {
 		return u, nil
 	}
 	got, err := st.rows.Users(ctx, []string{id})

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"slices"
 	"strings"
 	"time"
 
@@ -18,9 +17,12 @@ import (
 // returns is marked as the database's (dbErr), so WriteEndpoints can tell it from an updater's or
 // the domain's. It keeps nothing between calls: what the call has read, store.Write holds.
 //
-// Locking: Load locks the rows of the call's endpoints (SELECT … FOR UPDATE) in ID order, then
-// the rows of their users and of the users new endpoints will join in user ID order; Users locks
-// a user a write joins that Load did not predict. A user is locked by its row, which is created
+// Locking: Load locks the rows of the call's endpoints (SELECT … FOR UPDATE) in ID order, reading
+// their users' attributes with them without locking the users, then locks the users new endpoints
+// will join in user ID order; Users locks a user when a write changes it (its attributes, or an
+// endpoint joining or leaving it) and Load did not lock it. An update that keeps its user and the
+// user's attributes, the common case, thus locks only its endpoint: it changes nothing another
+// writer of the user could depend on. A user is locked by its row, which is created
 // first when missing, so that writers joining one new user wait for each other too. Every
 // transaction locks endpoints before users, so two calls over the same endpoints or users wait
 // for each other instead of deadlocking (a lock taken late, by Users, may still deadlock; the
@@ -28,9 +30,9 @@ import (
 // makes two writers that activate one address at once collide, and the loser is retried.
 //
 // Round trips: Apply only queues; the queued statements travel with the next read or with
-// COMMIT. Load takes one round trip (BEGIN, the app's row, the endpoints and, with one endpoint,
-// its user), and a second for the users when there are several endpoints or a new endpoint joins
-// a user: an update that keeps its user costs two round trips with COMMIT, a group of them three.
+// COMMIT. Load takes one round trip (BEGIN, the app's row, the endpoints with their users'
+// attributes), and a second when a new endpoint joins a user: an update that keeps its user and
+// its attributes costs two round trips with COMMIT, and so does a group of them.
 //
 // Each row is read by its whole key, one statement per row (all in one round trip): a prepared
 // statement's plan becomes generic after a few runs, and the generic plan of "id = ANY($2)", made
@@ -46,6 +48,7 @@ type writeRows struct {
 type endpointRow struct {
 	doc            []byte
 	status, userID string
+	attrs          *string // the user's attributes; nil without a users row (or without a user)
 }
 
 // maxUserLockTries bounds Users' loop; see there.
@@ -55,18 +58,15 @@ var errUserVanished = errors.New("postgres: user row deleted while locking it")
 
 // Load implements store.Rows. The statements name the account, so that a call for another
 // account's app (which fails once the app's row is read) locks nothing.
-//
-// With one endpoint, its user's row is locked in the same round trip: that statement, run after
-// the first in the same transaction, sees the endpoint's current user ID since the first holds
-// its row. With more, the users are only known once the endpoints are read.
 func (w *writeRows) Load(ctx context.Context, ids []string, joins func(map[string]*pinpoint.Endpoint) []string) (store.Loaded, error) {
 	rows := make(map[string]*endpointRow, len(ids))
 	for _, id := range ids {
-		w.t.queue(`SELECT doc, status, user_id FROM endpoints
-			WHERE app_id = $1 AND id = $2 AND EXISTS (SELECT 1 FROM apps WHERE app_id = $1 AND account = $3)
-			FOR UPDATE`, w.appID, id, w.account).QueryRow(func(row pgx.Row) error {
+		w.t.queue(`SELECT e.doc, e.status, e.user_id, u.attrs FROM endpoints e
+			LEFT JOIN users u ON u.app_id = e.app_id AND u.user_id = e.user_id AND e.user_id <> ''
+			WHERE e.app_id = $1 AND e.id = $2 AND EXISTS (SELECT 1 FROM apps WHERE app_id = $1 AND account = $3)
+			FOR UPDATE OF e`, w.appID, id, w.account).QueryRow(func(row pgx.Row) error {
 			r := &endpointRow{}
-			err := row.Scan(&r.doc, &r.status, &r.userID)
+			err := row.Scan(&r.doc, &r.status, &r.userID, &r.attrs)
 			if errors.Is(err, pgx.ErrNoRows) {
 				return nil
 			}
@@ -74,49 +74,41 @@ func (w *writeRows) Load(ctx context.Context, ids []string, joins func(map[strin
 			return err
 		})
 	}
-	users := map[string]*store.UserRow{}
-	if len(ids) == 1 {
-		w.t.queue(`SELECT user_id, attrs FROM users
-			WHERE app_id = $1 AND user_id = (SELECT user_id FROM endpoints WHERE app_id = $1 AND id = $2)
-				AND EXISTS (SELECT 1 FROM apps WHERE app_id = $1 AND account = $3)
-			FOR UPDATE`, w.appID, ids[0], w.account).Query(scanUsers(users))
-	}
 	if err := w.t.send(ctx); err != nil {
 		return store.Loaded{}, err
 	}
 	if !w.app.found {
 		return store.Loaded{}, appNotFound(w.appID)
 	}
-	l := store.Loaded{Endpoints: make(map[string]*pinpoint.Endpoint, len(rows)), Users: users}
-	var lock []string
+	l := store.Loaded{Endpoints: make(map[string]*pinpoint.Endpoint, len(rows)), Users: map[string]*store.UserRow{}}
 	for id, r := range rows {
 		e, err := store.DecodeEndpoint(r.doc, r.status, r.userID)
 		if err != nil {
 			return l, dbErr(err)
 		}
 		l.Endpoints[id] = e
-		if len(ids) > 1 && r.userID != "" {
-			lock = append(lock, r.userID)
+		if r.userID != "" && l.Users[r.userID] == nil {
+			u := &store.UserRow{Exists: r.attrs != nil}
+			if r.attrs != nil {
+				if err := decodeAttrs(*r.attrs, &u.Attrs); err != nil {
+					return l, err
+				}
+			}
+			l.Users[r.userID] = u
 		}
 	}
 	var joined []string
 	if joins != nil {
 		joined = joins(l.Endpoints)
 	}
-	lock = append(lock, joined...)
-	if len(lock) == 0 {
+	if len(joined) == 0 {
 		return l, nil
 	}
-	slices.Sort(lock)
-	for _, u := range slices.Compact(lock) {
-		_, join := slices.BinarySearch(joined, u)
-		if join {
-			w.t.queue("INSERT INTO users (app_id, user_id) VALUES ($1, $2) ON CONFLICT DO NOTHING", w.appID, u)
-		}
+	users := l.Users
+	for _, u := range joined {
+		w.t.queue("INSERT INTO users (app_id, user_id) VALUES ($1, $2) ON CONFLICT DO NOTHING", w.appID, u)
 		w.t.queue("SELECT user_id, attrs FROM users WHERE app_id = $1 AND user_id = $2 FOR UPDATE", w.appID, u).Query(scanUsers(users))
-		if join {
-			w.queueMembers(u, users)
-		}
+		w.queueMembers(u, users)
 	}
 	if err := w.t.send(ctx); err != nil {
 		return l, err
@@ -131,7 +123,7 @@ func (w *writeRows) Load(ctx context.Context, ids []string, joins func(map[strin
 	return l, nil
 }
 
-// scanUsers reads user_id, attrs rows into users, as existing rows.
+// scanUsers reads user_id, attrs rows, locked, into users, as existing rows.
 func scanUsers(users map[string]*store.UserRow) func(pgx.Rows) error {
 	return func(rows pgx.Rows) error {
 		for rows.Next() {
@@ -139,17 +131,26 @@ func scanUsers(users map[string]*store.UserRow) func(pgx.Rows) error {
 			if err := rows.Scan(&id, &attrs); err != nil {
 				return err
 			}
-			u := &store.UserRow{Exists: true}
-			if err := store.DecodeJSON(attrs, &u.Attrs); err != nil {
+			u := &store.UserRow{Locked: true, Exists: true}
+			if err := decodeAttrs(attrs, &u.Attrs); err != nil {
 				return err
-			}
-			if len(u.Attrs) == 0 {
-				u.Attrs = nil
 			}
 			users[id] = u
 		}
 		return rows.Err()
 	}
+}
+
+// decodeAttrs decodes a users.attrs column into *m, nil when empty.
+func decodeAttrs(s string, m *map[string][]string) error {
+	*m = nil
+	if err := store.DecodeJSON(s, m); err != nil {
+		return dbErr(err)
+	}
+	if len(*m) == 0 {
+		*m = nil
+	}
+	return nil
 }
 
 // queueMembers queues the read of every endpoint of the user into users[userID] (created when
@@ -161,8 +162,8 @@ func (w *writeRows) queueMembers(userID string, users map[string]*store.UserRow)
 	w.t.queue(`SELECT id, channel_type, effective_date FROM endpoints
 		WHERE app_id = $1 AND user_id = $2 AND user_id <> ''`, w.appID, userID).Query(func(rows pgx.Rows) error {
 		u := users[userID]
-		if u == nil {
-			u = &store.UserRow{}
+		if u == nil || !u.Locked {
+			u = &store.UserRow{Locked: true} // its row is gone (see Users)
 			users[userID] = u
 		}
 		u.Members, u.MembersRead = []pinpoint.Member{}, true

@@ -339,8 +339,8 @@ func (s *Store) ListEvents(ctx context.Context, account, appID, endpointID strin
 	return out, wrap("list events", rows.Err())
 }
 
-// writeRows implements store.Rows on the writer connection. The single writer is the lock, so
-// reading a row is all Load and Users do; nothing is kept between calls.
+// writeRows implements store.Rows on the writer connection. The single writer is the lock (every
+// user read is Locked), so reading a row is all Load and Users do; nothing is kept between calls.
 type writeRows struct {
 	c   *conn
 	app string
@@ -364,7 +364,7 @@ func (r *writeRows) Load(ctx context.Context, ids []string, joins func(map[strin
 		if row.userID == "" || l.Users[row.userID] != nil {
 			return nil
 		}
-		u := &store.UserRow{Exists: row.attrs != ""}
+		u := &store.UserRow{Locked: true, Exists: row.attrs != ""}
 		if err := decodeAttrs(row.attrs, &u.Attrs); err != nil {
 			return err
 		}
@@ -437,7 +437,7 @@ func decodeAttrs(s string, m *map[string][]string) error {
 func (r *writeRows) Users(ctx context.Context, ids []string) (map[string]*store.UserRow, error) {
 	out := make(map[string]*store.UserRow, len(ids))
 	for _, id := range ids {
-		out[id] = &store.UserRow{MembersRead: true}
+		out[id] = &store.UserRow{Locked: true, MembersRead: true}
 	}
 	var attrsQ, membersQ string
 	var arg any
