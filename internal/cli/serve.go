@@ -324,7 +324,9 @@ func serveCmd(ctx context.Context, args []string, env func(string) string, stdou
 	o.AccessKeyID = env("PINPOINTD_ACCESS_KEY_ID")
 	o.SecretKey = env("PINPOINTD_SECRET_ACCESS_KEY")
 	o.Account = envOr(env, "PINPOINTD_ACCOUNT_ID", defaultAccount)
-	o.Log = newLogger(*logFormat, stderr)
+	logOut := newLogBuffer(stderr)
+	defer logOut.Flush()
+	o.Log = newLogger(*logFormat, logOut)
 	o.Out = stdout
 	o.Jobs = jobOptions()
 
