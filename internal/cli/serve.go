@@ -125,6 +125,12 @@ func Start(ctx context.Context, o Options) (*Instance, error) {
 	if err != nil {
 		return nil, err
 	}
+	if lite, ok := st.(*sqlite.Store); ok {
+		if err := lite.Exclusive(); err != nil {
+			st.Close()
+			return nil, err
+		}
+	}
 	if err := ensureRootKey(ctx, st, o); err != nil {
 		st.Close()
 		return nil, err

@@ -1,6 +1,7 @@
 package sqlite
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
 	"errors"
@@ -139,6 +140,7 @@ func (s *Store) DeleteApp(ctx context.Context, account, appID string) (pinpoint.
 			return err
 		}
 		delete(c.apps, appID)
+		s.touched.app(appID)
 		for _, table := range []string{"events", "endpoints", "users", "segment_members", "segment_versions", "segments", "jobs", "apps"} {
 			if _, err := c.exec(ctx, "DELETE FROM "+table+" WHERE app_id = ?", appID); err != nil {
 				return wrap("delete app", err)
@@ -165,30 +167,42 @@ const (
 )
 
 func scanEndpoint(row interface{ Scan(...any) error }) (*pinpoint.Endpoint, error) {
-	var doc []byte
-	var status, userID, attrs string
-	if err := row.Scan(&doc, &status, &userID, &attrs); err != nil {
+	var r endpointRow
+	if err := row.Scan(&r.doc, &r.status, &r.userID, &r.attrs); err != nil {
 		return nil, err
 	}
-	e, err := store.DecodeEndpoint(doc, status, userID)
+	return decodeRow(r)
+}
+
+// decodeRow rebuilds the endpoint of a row read with endpointColumns, with its user's attributes.
+func decodeRow(r endpointRow) (*pinpoint.Endpoint, error) {
+	e, err := store.DecodeEndpoint(r.doc, r.status, r.userID)
 	if err != nil {
 		return nil, err
 	}
-	if userID != "" {
-		e.User.UserAttributes = nil
-		if err := store.DecodeJSON(attrs, &e.User.UserAttributes); err != nil {
+	if r.userID != "" {
+		if err := decodeAttrs(r.attrs, &e.User.UserAttributes); err != nil {
 			return nil, err
-		}
-		if len(e.User.UserAttributes) == 0 {
-			e.User.UserAttributes = nil
 		}
 	}
 	return e, nil
 }
 
-// GetEndpoint implements store.Store.
+// GetEndpoint implements store.Store, from the read cache when it holds the endpoint.
 func (s *Store) GetEndpoint(ctx context.Context, account, appID, id string) (pinpoint.Endpoint, error) {
-	e, err := scanEndpoint(s.reader.QueryRowContext(ctx, endpointSelect+"AND e.id = ? AND EXISTS (SELECT 1 FROM apps WHERE app_id = ? AND account = ?)", appID, id, appID, account))
+	if e, ok := s.cache.get(account, appID, id); ok {
+		return e, nil
+	}
+	gen := s.cache.begin()
+	var row endpointRow
+	err := s.reader.QueryRowContext(ctx, endpointSelect+"AND e.id = ? AND EXISTS (SELECT 1 FROM apps WHERE app_id = ? AND account = ?)", appID, id, appID, account).Scan(&row.doc, &row.status, &row.userID, &row.attrs)
+	var e *pinpoint.Endpoint
+	if err == nil {
+		row.doc = bytes.Clone(row.doc)
+		if e, err = decodeRow(row); err == nil {
+			s.cache.fill(gen, account, appID, id, row)
+		}
+	}
 	if errors.Is(err, sql.ErrNoRows) {
 		if _, err := getApp(ctx, s.reader, account, appID); err != nil {
 			return pinpoint.Endpoint{}, err
@@ -210,7 +224,7 @@ func (s *Store) WriteEndpoints(ctx context.Context, account, appID string, write
 		if err != nil {
 			return err
 		}
-		results, err = store.Write(ctx, &writeRows{c: c, app: appID}, &app, writes, atomic)
+		results, err = store.Write(ctx, &writeRows{c: c, app: appID, touched: &s.touched}, &app, writes, atomic)
 		return err
 	})
 	if err != nil {
@@ -233,6 +247,7 @@ func (s *Store) DeleteEndpoint(ctx context.Context, account, appID, id string) (
 		if err != nil {
 			return wrap("delete endpoint", err)
 		}
+		s.touched.endpoint(appID, id)
 		if _, err := c.exec(ctx, "DELETE FROM endpoints WHERE app_id = ? AND id = ?", appID, id); err != nil {
 			return wrap("delete endpoint", err)
 		}
@@ -240,7 +255,7 @@ func (s *Store) DeleteEndpoint(ctx context.Context, account, appID, id string) (
 			return wrap("delete endpoint", err)
 		}
 		if e.User.UserID != "" {
-			rows := &writeRows{c: c, app: appID}
+			rows := &writeRows{c: c, app: appID, touched: &s.touched}
 			if err := rows.Apply(ctx, []store.Change{{Op: store.OpDropUserIfUnused, UserID: e.User.UserID}}); err != nil {
 				return err
 			}
@@ -299,6 +314,10 @@ func (s *Store) DeleteUserEndpoints(ctx context.Context, account, appID, userID 
 		if err != nil {
 			return err
 		}
+		for _, e := range eps {
+			s.touched.endpoint(appID, e.ID)
+		}
+		s.touched.user(appID, userID)
 		if _, err := c.exec(ctx, "DELETE FROM events WHERE app_id = ? AND endpoint_id IN (SELECT id FROM endpoints INDEXED BY endpoints_user WHERE app_id = ? AND user_id = ?)", appID, appID, userID); err != nil {
 			return wrap("delete user endpoints", err)
 		}
@@ -342,8 +361,9 @@ func (s *Store) ListEvents(ctx context.Context, account, appID, endpointID strin
 // writeRows implements store.Rows on the writer connection. The single writer is the lock (every
 // user read is Locked), so reading a row is all Load and Users do; nothing is kept between calls.
 type writeRows struct {
-	c   *conn
-	app string
+	c       *conn
+	app     string
+	touched *touched // the rows changed, for the read cache
 }
 
 // endpointRow is an endpoints row with its user's attributes (endpointColumns): attrs is "" when
@@ -499,22 +519,25 @@ func (r *writeRows) Apply(ctx context.Context, changes []store.Change) error {
 		var err error
 		switch ch.Op {
 		case store.OpPutEndpoint:
+			r.touched.endpoint(r.app, ch.Endpoint.ID)
 			err = r.putEndpoint(ctx, ch.Endpoint, ch.Prev)
 		case store.OpPutUser:
+			r.touched.user(r.app, ch.UserID)
 			var js string
 			if js, err = store.EncodeJSON(orEmpty(ch.Attrs)); err == nil {
 				_, err = r.c.exec(ctx, "INSERT INTO users (app_id, user_id, attrs) VALUES (?, ?, ?) ON CONFLICT (app_id, user_id) DO UPDATE SET attrs = excluded.attrs", r.app, ch.UserID, js)
 				err = wrap("put user", err)
 			}
 		case store.OpDropUserIfUnused:
+			r.touched.user(r.app, ch.UserID)
 			_, err = r.c.exec(ctx, "DELETE FROM users WHERE app_id = ? AND user_id = ? AND NOT EXISTS (SELECT 1 FROM endpoints INDEXED BY endpoints_user WHERE app_id = ? AND user_id = ?)", r.app, ch.UserID, r.app, ch.UserID)
 			err = wrap("drop user", err)
 		case store.OpEvict:
+			r.touched.endpoint(r.app, ch.ID)
 			_, err = r.c.exec(ctx, "UPDATE endpoints SET status = 'INACTIVE', user_id = '' WHERE app_id = ? AND id = ?", r.app, ch.ID)
 			err = wrap("evict endpoint", err)
 		case store.OpDeactivateAddress:
-			_, err = r.c.exec(ctx, "UPDATE endpoints SET status = 'INACTIVE' WHERE app_id = ? AND address = ? AND address <> '' AND status = 'ACTIVE' AND id <> ?", r.app, ch.Address, ch.ID)
-			err = wrap("deactivate address", err)
+			err = r.deactivateAddress(ctx, ch.Address, ch.ID)
 		case store.OpPutEvents:
 			err = r.putEvents(ctx, ch.ID, ch.Events)
 		default:
@@ -525,6 +548,23 @@ func (r *writeRows) Apply(ctx context.Context, changes []store.Change) error {
 		}
 	}
 	return nil
+}
+
+// deactivateAddress makes the other ACTIVE endpoint of address (there is at most one) INACTIVE.
+func (r *writeRows) deactivateAddress(ctx context.Context, address, exceptID string) error {
+	rows, err := r.c.query(ctx, "UPDATE endpoints SET status = 'INACTIVE' WHERE app_id = ? AND address = ? AND address <> '' AND status = 'ACTIVE' AND id <> ? RETURNING id", r.app, address, exceptID)
+	if err != nil {
+		return wrap("deactivate address", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return wrap("deactivate address", err)
+		}
+		r.touched.endpoint(r.app, id)
+	}
+	return wrap("deactivate address", rows.Err())
 }
 
 // putEndpoint inserts e, or updates prev's row. An UPDATE that sets no indexed column leaves the
