@@ -65,8 +65,8 @@ type benchResult struct {
 	Errors          int64          `json:"errors"`
 	ErrorsByCode    map[string]int `json:"errors_by_code,omitempty"`
 	ServerRSSMB     float64        `json:"server_rss_mb"`
-	// ServerCPUus is the CPU time (user and system) the server bench started used during the
-	// operation, per request; 0 with --target.
+	// ServerCPUus is the CPU time (user and system) the server bench started spent during the
+	// operation, per request: steadier than the rate on a machine shared with other work.
 	ServerCPUus      float64 `json:"server_cpu_us_per_req,omitempty"`
 	Concurrency      int     `json:"concurrency"`
 	FloorRequestsSec float64 `json:"floor_requests_per_sec,omitempty"`
@@ -170,19 +170,19 @@ func Main(ctx context.Context, args []string, env func(string) string, stdout, s
 	}
 	for _, op := range o.ops {
 		var res benchResult
-		cpu0 := srv.cpuTime()
 		if op == "segment-size" {
 			if res, err = c.runSegmentSize(ctx, stderr); err != nil {
 				return fmt.Errorf("bench: segment-size: %w", err)
 			}
 		} else {
+			before := srv.cpuTime()
 			res = c.run(ctx, op)
+			if used := srv.cpuTime() - before; used > 0 && res.Requests > 0 {
+				res.ServerCPUus = float64(used.Microseconds()) / float64(res.Requests)
+			}
 		}
 		if srv != nil {
 			res.ServerRSSMB = srv.peakRSSMB()
-			if cpu := srv.cpuTime() - cpu0; cpu > 0 && res.Requests > 0 && res.ServerCPUus == 0 {
-				res.ServerCPUus = float64(cpu.Microseconds()) / float64(res.Requests)
-			}
 		}
 		if o.floor {
 			fl := floorRun(ctx, o, op)
@@ -609,31 +609,6 @@ func startChildAt(ctx context.Context, o benchOptions, dsn, addr string) (*child
 	return nil, fmt.Errorf("bench: server on %s did not become ready", addr)
 }
 
-// cpuTime is the CPU time (user and system) the server has used so far, from /proc/PID/stat;
-// 0 when s is nil or it cannot be read.
-func (s *childServer) cpuTime() time.Duration {
-	if s == nil {
-		return 0
-	}
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", s.cmd.Process.Pid))
-	if err != nil {
-		return 0
-	}
-	// The fields after the command name, which is in parentheses and may contain spaces:
-	// state is field 3, utime 14 and stime 15, in clock ticks (100 per second on Linux).
-	i := bytes.LastIndexByte(b, ')')
-	if i < 0 {
-		return 0
-	}
-	f := strings.Fields(string(b[i+1:]))
-	if len(f) < 13 {
-		return 0
-	}
-	utime, _ := strconv.ParseInt(f[11], 10, 64)
-	stime, _ := strconv.ParseInt(f[12], 10, 64)
-	return time.Duration(utime+stime) * (time.Second / 100)
-}
-
 // peakRSSMB is the server's peak resident memory so far (VmHWM).
 func (s *childServer) peakRSSMB() float64 {
 	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", s.cmd.Process.Pid))
@@ -647,6 +622,31 @@ func (s *childServer) peakRSSMB() float64 {
 		}
 	}
 	return 0
+}
+
+// cpuTime is the CPU time (user and system) the server has used so far; 0 without a server or on
+// a system without /proc.
+func (s *childServer) cpuTime() time.Duration {
+	if s == nil {
+		return 0
+	}
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", s.cmd.Process.Pid))
+	if err != nil {
+		return 0
+	}
+	// The fields after the command name (which is in parentheses and may hold spaces): utime and
+	// stime are the 12th and 13th of them, in clock ticks (100 per second on Linux).
+	i := strings.LastIndexByte(string(b), ')')
+	if i < 0 {
+		return 0
+	}
+	f := strings.Fields(string(b[i+1:]))
+	if len(f) < 13 {
+		return 0
+	}
+	ut, _ := strconv.ParseInt(f[11], 10, 64)
+	st, _ := strconv.ParseInt(f[12], 10, 64)
+	return time.Duration(ut+st) * 10 * time.Millisecond
 }
 
 func (s *childServer) stop() {

@@ -60,6 +60,14 @@ type Store struct {
 	walFull         atomic.Bool
 
 	observer atomic.Pointer[func(writes int, d time.Duration, err error)]
+
+	// cache keeps rows GetEndpoint read, once Exclusive has made the store the database's only
+	// writer (nil before); touched collects what the writer's open transaction changed, for the
+	// cache to drop when the transaction ends (cache.go).
+	cache    *readCache
+	touched  touched
+	path     string
+	lockFile *os.File // held by Exclusive
 }
 
 // SetCommitObserver makes fn be told the size, duration (from BEGIN until the log holding the
@@ -107,6 +115,7 @@ func Open(ctx context.Context, path string, log *slog.Logger) (*Store, error) {
 	}
 
 	s := &Store{
+		path:            path,
 		log:             log,
 		writer:          writer,
 		reader:          reader,
@@ -190,7 +199,11 @@ func (s *Store) Ping(ctx context.Context) error {
 func (s *Store) Close() error {
 	s.once.Do(func() { close(s.closing) })
 	<-s.done
-	return s.closeDBs()
+	err := s.closeDBs()
+	if s.lockFile != nil {
+		s.lockFile.Close() // releases the lock
+	}
+	return err
 }
 
 func (s *Store) closeDBs() error {
@@ -323,6 +336,8 @@ func (s *Store) commit(c *conn, group []*job) {
 			err = fmt.Errorf("commit: %w", err)
 		}
 	}
+	// Before any of the group's writes is acknowledged (the syncer does that, after handOff).
+	s.cache.invalidate(&s.touched)
 	if errs == nil {
 		errs = make([]error, len(group))
 	}
