@@ -53,22 +53,25 @@ type benchOptions struct {
 
 // benchResult is one operation's measurement; with --json it is printed as one JSON object.
 type benchResult struct {
-	Op               string         `json:"op"`
-	Requests         int64          `json:"requests"`
-	Seconds          float64        `json:"seconds"`
-	RequestsPerSec   float64        `json:"requests_per_sec"`
-	EndpointsPerSec  float64        `json:"endpoints_per_sec"`
-	P50ms            float64        `json:"p50_ms"`
-	P90ms            float64        `json:"p90_ms"`
-	P99ms            float64        `json:"p99_ms"`
-	MaxMs            float64        `json:"max_ms"`
-	Errors           int64          `json:"errors"`
-	ErrorsByCode     map[string]int `json:"errors_by_code,omitempty"`
-	ServerRSSMB      float64        `json:"server_rss_mb"`
-	Concurrency      int            `json:"concurrency"`
-	FloorRequestsSec float64        `json:"floor_requests_per_sec,omitempty"`
-	FloorP99ms       float64        `json:"floor_p99_ms,omitempty"`
-	Ratio            float64        `json:"ratio,omitempty"`
+	Op              string         `json:"op"`
+	Requests        int64          `json:"requests"`
+	Seconds         float64        `json:"seconds"`
+	RequestsPerSec  float64        `json:"requests_per_sec"`
+	EndpointsPerSec float64        `json:"endpoints_per_sec"`
+	P50ms           float64        `json:"p50_ms"`
+	P90ms           float64        `json:"p90_ms"`
+	P99ms           float64        `json:"p99_ms"`
+	MaxMs           float64        `json:"max_ms"`
+	Errors          int64          `json:"errors"`
+	ErrorsByCode    map[string]int `json:"errors_by_code,omitempty"`
+	ServerRSSMB     float64        `json:"server_rss_mb"`
+	// ServerCPUus is the CPU time (user and system) the server bench started spent during the
+	// operation, per request: steadier than the rate on a machine shared with other work.
+	ServerCPUus      float64 `json:"server_cpu_us_per_req,omitempty"`
+	Concurrency      int     `json:"concurrency"`
+	FloorRequestsSec float64 `json:"floor_requests_per_sec,omitempty"`
+	FloorP99ms       float64 `json:"floor_p99_ms,omitempty"`
+	Ratio            float64 `json:"ratio,omitempty"`
 }
 
 // Main runs `pinpointd bench` with args (the flags after "bench"); env looks up environment
@@ -148,6 +151,7 @@ func Main(ctx context.Context, args []string, env func(string) string, stdout, s
 		return err
 	}
 	defer c.wire.close()
+	c.serverCPU = srv.cpuTime
 	if o.app == "" {
 		app, err := c.createApp()
 		if err != nil {
@@ -171,7 +175,11 @@ func Main(ctx context.Context, args []string, env func(string) string, stdout, s
 				return fmt.Errorf("bench: segment-size: %w", err)
 			}
 		} else {
+			before := srv.cpuTime()
 			res = c.run(ctx, op)
+			if used := srv.cpuTime() - before; used > 0 && res.Requests > 0 {
+				res.ServerCPUus = float64(used.Microseconds()) / float64(res.Requests)
+			}
 		}
 		if srv != nil {
 			res.ServerRSSMB = srv.peakRSSMB()
@@ -200,6 +208,9 @@ func printResult(w io.Writer, asJSON bool, r benchResult) {
 	if r.ServerRSSMB > 0 {
 		fmt.Fprintf(w, "  server RSS %.0f MB", r.ServerRSSMB)
 	}
+	if r.ServerCPUus > 0 {
+		fmt.Fprintf(w, "  server CPU %.0f µs/req", r.ServerCPUus)
+	}
 	if r.FloorRequestsSec > 0 {
 		fmt.Fprintf(w, "  floor %.0f req/s (p99 %.2f ms)  ratio %.2f", r.FloorRequestsSec, r.FloorP99ms, r.Ratio)
 	}
@@ -216,6 +227,8 @@ type benchClient struct {
 	wire   *wire
 	signer *sigv4.Signer
 	bodies [][]byte // endpoint bodies, cycled
+	// serverCPU is the CPU time the server bench started has used so far (0 with --target).
+	serverCPU func() time.Duration
 }
 
 func newBenchClient(o benchOptions) (*benchClient, error) {
@@ -609,6 +622,31 @@ func (s *childServer) peakRSSMB() float64 {
 		}
 	}
 	return 0
+}
+
+// cpuTime is the CPU time (user and system) the server has used so far; 0 without a server or on
+// a system without /proc.
+func (s *childServer) cpuTime() time.Duration {
+	if s == nil {
+		return 0
+	}
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", s.cmd.Process.Pid))
+	if err != nil {
+		return 0
+	}
+	// The fields after the command name (which is in parentheses and may hold spaces): utime and
+	// stime are the 12th and 13th of them, in clock ticks (100 per second on Linux).
+	i := strings.LastIndexByte(string(b), ')')
+	if i < 0 {
+		return 0
+	}
+	f := strings.Fields(string(b[i+1:]))
+	if len(f) < 13 {
+		return 0
+	}
+	ut, _ := strconv.ParseInt(f[11], 10, 64)
+	st, _ := strconv.ParseInt(f[12], 10, 64)
+	return time.Duration(ut+st) * 10 * time.Millisecond
 }
 
 func (s *childServer) stop() {

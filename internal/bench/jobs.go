@@ -42,6 +42,7 @@ func jobsBench(ctx context.Context, o benchOptions, stdout io.Writer) error {
 		return err
 	}
 	defer c.wire.close()
+	c.serverCPU = srv.cpuTime
 	if c.app, err = c.createApp(); err != nil {
 		return fmt.Errorf("bench: create app: %w", err)
 	}
@@ -98,6 +99,7 @@ func (c *benchClient) writeImportFile(path string) error {
 func (c *benchClient) runJob(ctx context.Context, kind, body string) (benchResult, error) {
 	res := benchResult{Op: kind, Concurrency: 1}
 	path := "/v1/apps/" + c.app + "/jobs/" + kind
+	cpu0 := c.serverCPU()
 	start := time.Now()
 	resp, err := c.send("POST", path, []byte(body))
 	if err != nil {
@@ -132,6 +134,7 @@ func (c *benchClient) runJob(ctx context.Context, kind, body string) (benchResul
 		return res, fmt.Errorf("bench: %s job %s: %s with %d failures %q", kind, job.ID, job.JobStatus, job.TotalFailures, job.Failures)
 	}
 	res.Requests = 1
+	res.ServerCPUus = float64((c.serverCPU() - cpu0).Microseconds()) // the job is the request
 	res.RequestsPerSec = 1 / res.Seconds
 	res.EndpointsPerSec = float64(job.TotalProcessed) / res.Seconds
 	return res, nil

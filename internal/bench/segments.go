@@ -76,6 +76,7 @@ func (c *benchClient) runSegmentSize(ctx context.Context, log io.Writer) (benchR
 	defer cancel()
 	res := benchResult{Op: "segment-size", Concurrency: 1, ErrorsByCode: map[string]int{}}
 	var lat []time.Duration
+	cpu0 := c.serverCPU()
 	start := time.Now()
 	for ctx.Err() == nil && (c.o.requests == 0 || int64(len(lat)) < c.o.requests) {
 		t := time.Now()
@@ -95,6 +96,9 @@ func (c *benchClient) runSegmentSize(ctx context.Context, log io.Writer) (benchR
 	elapsed := time.Since(start).Seconds()
 	res.Seconds = elapsed
 	res.Requests = int64(len(lat))
+	if cpu := c.serverCPU() - cpu0; cpu > 0 && res.Requests > 0 {
+		res.ServerCPUus = float64(cpu.Microseconds()) / float64(res.Requests) // the sizes only, not populating
+	}
 	res.RequestsPerSec = float64(res.Requests) / elapsed
 	res.EndpointsPerSec = float64(res.Requests-res.Errors) * float64(c.o.endpoints) / elapsed
 	slices.Sort(lat)

@@ -125,6 +125,12 @@ func Start(ctx context.Context, o Options) (*Instance, error) {
 	if err != nil {
 		return nil, err
 	}
+	if lite, ok := st.(*sqlite.Store); ok {
+		if err := lite.Exclusive(); err != nil {
+			st.Close()
+			return nil, err
+		}
+	}
 	if err := ensureRootKey(ctx, st, o); err != nil {
 		st.Close()
 		return nil, err
@@ -324,7 +330,9 @@ func serveCmd(ctx context.Context, args []string, env func(string) string, stdou
 	o.AccessKeyID = env("PINPOINTD_ACCESS_KEY_ID")
 	o.SecretKey = env("PINPOINTD_SECRET_ACCESS_KEY")
 	o.Account = envOr(env, "PINPOINTD_ACCOUNT_ID", defaultAccount)
-	o.Log = newLogger(*logFormat, stderr)
+	logOut := newLogBuffer(stderr)
+	defer logOut.Flush()
+	o.Log = newLogger(*logFormat, logOut)
 	o.Out = stdout
 	o.Jobs = jobOptions()
 

@@ -260,7 +260,7 @@ func TestMergeSizeLimitIsExact(t *testing.T) {
 
 // Merge writes into neither the stored endpoint nor the user's attributes, whatever the request
 // changes, and a later change to the request leaves the result alone: a store may call it twice with
-// the same arguments (ApplyWrite does when the UserId changes).
+// the same arguments (store.Write does when the UserId changes).
 func TestMergeLeavesItsInputsAlone(t *testing.T) {
 	old := merge(t, nil, `{"Address":"a","Attributes":{"k":["1","2"],"gone":["x"]},"Metrics":{"m":1,"gone":2},
 		"Demographic":{"Make":"m","Model":"x"},"Location":{"City":"c","Latitude":1.5},

@@ -6,35 +6,36 @@
 // # Atomicity and durability
 //
 // Every method that writes runs in one transaction, and returns nil only after COMMIT succeeded.
-// WriteEndpoints writes its whole batch in one transaction; with atomic=false each write runs
-// under a savepoint, so a write the updater or the domain refuses leaves no trace and the others
-// commit. DeleteApp, DeleteEndpoint and DeleteUserEndpoints delete the endpoints, their events and
+// WriteEndpoints writes its whole batch in one transaction; a write the updater or the domain
+// refuses is decided before any of its statements is queued, so it leaves no trace and, with
+// atomic=false, the others commit. DeleteApp, DeleteEndpoint and DeleteUserEndpoints delete the endpoints, their events and
 // the user rows that lose their last endpoint in the same transaction. If the connection breaks
 // while COMMIT is in flight the outcome cannot be known; the call then fails with
 // store.ErrUnavailable although the change may have been committed.
 //
 // # How the rules of store.Store.WriteEndpoints are enforced
 //
-// The rules themselves are store.ApplyWrite's; this package supplies row operations and locks
-// (writeTx), at PostgreSQL's default READ COMMITTED isolation or any stricter one:
+// The rules themselves are store.Write's; this package supplies row reads that lock and row writes
+// (writeRows, a store.Rows), at PostgreSQL's default READ COMMITTED isolation or any stricter one:
 //   - the app's row is locked FOR SHARE by every writer of the app's data and FOR UPDATE by
 //     UpdateApp and DeleteApp, so a deleted app's data cannot be written concurrently;
 //   - an endpoint's row is locked (SELECT … FOR UPDATE) before it is read, so its writers run one
 //     after the other and no partial update is lost;
-//   - a row per (app, user) holds the user's attributes once; locking it (LockUser) serializes
-//     every change to the user's endpoints, which makes the 15-endpoints-per-user rule exact;
+//   - a row per (app, user) holds the user's attributes once; locking it (created if missing)
+//     serializes every change to the user's endpoints, which makes the 15-endpoints-per-user rule
+//     exact;
 //   - the partial unique index endpoints_active_address guarantees at most one ACTIVE endpoint
-//     per address: two writers activating one address at once both pass DeactivateAddress, and
+//     per address: two writers activating one address at once both deactivate it first, and
 //     the second one's INSERT or UPDATE fails on the index;
 //   - a new endpoint is INSERTed, never upserted, so two writers creating one endpoint at once
 //     collide on the primary key instead of the second overwriting the first.
 //
 // Writes of one call are applied in the caller's order (the rules make the order observable),
 // but every transaction locks endpoint rows before user rows, and a call first locks its
-// endpoints in ID order and then their current users in user ID order (queueLockRows, lockUsers;
-// byte order, as Go sorts), so that concurrent calls over the same rows queue instead of
-// deadlocking. Locks that depend on the merge (a user joined, an endpoint evicted or deactivated)
-// are taken as the writes go.
+// endpoints in ID order and then their current users, with the users its new endpoints will
+// join, in user ID order (writeRows.Load; byte order, as Go sorts), so that concurrent calls over
+// the same rows queue instead of deadlocking. Locks that depend on the merge (a user an existing
+// endpoint moves to, an endpoint evicted or deactivated) are taken as the writes go.
 //
 // # Groups
 //
@@ -55,8 +56,8 @@
 // Transactions that write endpoints run on a pipeTx: BEGIN is sent with the first reads, and
 // statements whose results are not needed (the writes) wait and travel with the next read or
 // with COMMIT, in order, in one pipeline per round trip (a failed statement skips the rest, COMMIT
-// included). The rows WriteEndpoints locks up front are kept, and a read of one answered from
-// them while no statement of the transaction may have changed it. UpdateEndpoint of an existing
+// included). store.Write holds the rows the call read, as its writes change them, so no row is
+// read twice. UpdateEndpoint of an existing
 // endpoint that keeps its user thus takes two round trips (BEGIN, the app, the endpoint and its
 // user; the UPDATE and COMMIT) and a batch (or a group) of such updates three; the users that a
 // batch's new endpoints join are locked (created if needed) with the others, in user ID order,

@@ -47,15 +47,15 @@ func userNotFound(userID string) error {
 	return fmt.Errorf("postgres: user %q: %w", userID, store.ErrUserNotFound)
 }
 
-// WriteEndpoints runs every write through store.ApplyWrite in one transaction (see the package
+// WriteEndpoints runs the writes through store.Write in one transaction (see the package
 // documentation for locking and retries).
 //
 // Writes are applied in the caller's order, since the rules make the order observable (of two
 // writes activating one address the later one wins), but the rows of the endpoints written, and of
-// their users, are first locked in ID order (queueLockRows), so that concurrent calls touching the
-// same endpoints wait for each other instead of deadlocking. With atomic=false each write runs
-// under a savepoint; its own failure (the updater's or the domain's) rolls back to it, a database
-// failure aborts the call.
+// their users, are first locked in ID order (writeRows.Load), so that concurrent calls touching the
+// same endpoints wait for each other instead of deadlocking. A write's own failure (the updater's
+// or the domain's) is decided before its statements are queued; a database failure aborts the
+// call.
 //
 // Round trips: BEGIN, the app's row and the locking reads go in one, and the writes, which
 // writeTx queues, with the next read or with COMMIT. An update that keeps its user thus takes two
@@ -73,64 +73,23 @@ func (s *Store) WriteEndpoints(ctx context.Context, account, appID string, write
 
 // writeEndpoints is WriteEndpoints in a transaction of its own.
 func (s *Store) writeEndpoints(ctx context.Context, account, appID string, writes []store.EndpointWrite, atomic bool) ([]store.WriteResult, error) {
-	ids := make([]string, len(writes))
-	for i, w := range writes {
-		ids[i] = w.ID
-	}
-	slices.Sort(ids)
-	for i := 1; i < len(ids); i++ {
-		if ids[i] == ids[i-1] {
-			return nil, fmt.Errorf("postgres: write endpoints: endpoint %q written twice in one call", ids[i])
-		}
-	}
 	var results []store.WriteResult
 	attempt := 0
 	err := s.inPipeTx(ctx, "write endpoints", func(t *pipeTx) error {
 		attempt++
-		app := queueLockApp(t, account, appID, writerLock(attempt))
-		wt := newWriteTx(t, appID, len(writes))
-		wt.queueLockRows(account, ids)
-		if err := t.send(ctx); err != nil {
-			return err
-		}
-		if !app.found {
-			return appNotFound(appID)
-		}
-		if atomic {
-			wt.planJoins(&app.app, writes)
-		}
-		if err := wt.lockUsers(ctx); err != nil {
-			return err
-		}
-		results = make([]store.WriteResult, len(writes))
-		for i, w := range writes {
-			if !atomic {
-				t.queue("SAVEPOINT write")
-			}
-			e, err := store.ApplyWrite(ctx, wt, &app.app, w)
-			if err != nil && !isDBError(err) {
-				// A write refused by the updater or the domain: first have the database run what
-				// is queued, so that a statement of an earlier write that fails is reported (and
-				// retried) as if it had been sent alone.
-				if serr := t.send(ctx); serr != nil {
-					return serr
-				}
-			}
-			switch {
-			case err == nil:
-				results[i].Endpoint = e
-			case atomic, isDBError(err):
-				return err
-			default:
-				t.queue("ROLLBACK TO SAVEPOINT write")
-				wt.forget()
-				results[i].Err = err
-			}
-			if !atomic {
-				t.queue("RELEASE SAVEPOINT write")
+		rows := &writeRows{t: t, account: account, appID: appID, app: queueLockApp(t, account, appID, writerLock(attempt))}
+		// store.Write reads the app only after rows.Load, whose first round trip reads it.
+		var err error
+		results, err = store.Write(ctx, rows, &rows.app.app, writes, atomic)
+		if err != nil && !isDBError(err) {
+			// A write refused by its updater or the domain: first have the database run what is
+			// queued, so that a statement of an earlier write that fails is reported (and
+			// retried) as if it had been sent alone.
+			if serr := t.send(ctx); serr != nil {
+				return serr
 			}
 		}
-		return nil
+		return err
 	})
 	if err != nil {
 		return nil, err
@@ -211,11 +170,13 @@ func (s *Store) DeleteEndpoint(ctx context.Context, account, appID, id string) (
 		}
 		// Lock the user (endpoint row first, then user row, as writers do) before reading its
 		// attributes and deciding whether it still has endpoints.
-		wt := newWriteTx(t, appID, 0)
-		if e.User.UserAttributes, err = wt.LockUser(ctx, row.userID); err != nil {
+		rows := &writeRows{t: t, account: account, appID: appID}
+		users, err := rows.Users(ctx, []string{row.userID})
+		if err != nil {
 			return err
 		}
-		return wt.DropUserIfUnused(ctx, row.userID)
+		e.User.UserAttributes = users[row.userID].Attrs
+		return rows.Apply(ctx, []store.Change{{Op: store.OpDropUserIfUnused, UserID: row.userID}})
 	})
 	if err != nil {
 		return pinpoint.Endpoint{}, err
@@ -283,7 +244,7 @@ func (s *Store) DeleteUserEndpoints(ctx context.Context, account, appID, userID 
 		attempt++
 		app := queueLockApp(t, account, appID, writerLock(attempt))
 		// Endpoints before their user, in ID order (byte-wise, as Go sorts), as writers lock them
-		// (see queueLockRows). The user's lock then waits for writers adding endpoints to the user,
+		// (see writeRows.Load). The user's lock then waits for writers adding endpoints to the user,
 		// and the DELETE below, a later statement, sees what they committed. The statement names
 		// the account, so that it reads nothing when the app is not the account's.
 		var ids []string
@@ -313,11 +274,11 @@ func (s *Store) DeleteUserEndpoints(ctx context.Context, account, appID, userID 
 		for _, id := range ids {
 			t.queue("SELECT 1 FROM endpoints WHERE app_id = $1 AND id = $2 FOR UPDATE", appID, id)
 		}
-		wt := newWriteTx(t, appID, 0)
-		attrs, err := wt.LockUser(ctx, userID)
+		users, err := (&writeRows{t: t, account: account, appID: appID}).Users(ctx, []string{userID})
 		if err != nil {
 			return err
 		}
+		attrs := users[userID].Attrs
 		es = nil
 		t.queue("DELETE FROM endpoints WHERE app_id = $1 AND user_id = $2 AND user_id <> '' RETURNING doc, status, user_id", appID, userID).Query(func(rows pgx.Rows) error {
 			for rows.Next() {
@@ -338,11 +299,11 @@ func (s *Store) DeleteUserEndpoints(ctx context.Context, account, appID, userID 
 			return err
 		}
 		if len(es) == 0 {
-			// Nothing to delete; returning an error rolls back the row LockUser created.
+			// Nothing to delete; returning an error rolls back the row Users created.
 			return userNotFound(userID)
 		}
 		sortEndpoints(es)
-		// One statement per endpoint, by the primary key's prefix (see queueLockRows).
+		// One statement per endpoint, by the primary key's prefix (see writeRows).
 		for i := range es {
 			t.queue("DELETE FROM events WHERE app_id = $1 AND endpoint_id = $2", appID, es[i].ID)
 		}

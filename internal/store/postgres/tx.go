@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"slices"
 	"strings"
 	"time"
 
@@ -14,356 +13,252 @@ import (
 	"pinpointd/internal/store"
 )
 
-// writeTx is store.Tx on one PostgreSQL transaction (a pipeTx) and one app. Every error it returns
-// is marked as the database's (dbErr), so WriteEndpoints can tell it from an updater's or the
-// domain's.
+// writeRows is store.Rows on one PostgreSQL transaction (a pipeTx) and one app. Every error it
+// returns is marked as the database's (dbErr), so WriteEndpoints can tell it from an updater's or
+// the domain's. It keeps nothing between calls: what the call has read, store.Write holds.
 //
-// Locking: Endpoint locks the endpoint's row (SELECT … FOR UPDATE) and LockUser the user's row, so
-// writers of one endpoint or one user run one after the other; the unique index
-// endpoints_active_address makes two writers that activate one address at once collide, and the
-// loser's transaction is retried (see retryable).
+// Locking: Load locks the rows of the call's endpoints (SELECT … FOR UPDATE) in ID order, reading
+// their users' attributes with them without locking the users, then locks the users new endpoints
+// will join in user ID order; Users locks a user when a write changes it (its attributes, or an
+// endpoint joining or leaving it) and Load did not lock it. An update that keeps its user and the
+// user's attributes, the common case, thus locks only its endpoint: it changes nothing another
+// writer of the user could depend on. A user is locked by its row, which is created
+// first when missing, so that writers joining one new user wait for each other too. Every
+// transaction locks endpoints before users, so two calls over the same endpoints or users wait
+// for each other instead of deadlocking (a lock taken late, by Users, may still deadlock; the
+// database detects it and the transaction is retried). The unique index endpoints_active_address
+// makes two writers that activate one address at once collide, and the loser is retried.
 //
-// Round trips: the writes (PutUser, Evict, DeactivateAddress, PutEndpoint, DropUserIfUnused,
-// PutEvents) are only queued, and travel with the next read or with COMMIT. Reads are answered from
-// what the transaction already read and locked when that is still current: lockRows reads and locks
-// the rows of every endpoint of the call and of their users up front, and LockUser reads the
-// user's other endpoints along with the user's row for the UserMembers call that follows it. A
-// write that may change such a row forgets it, so the next read of it goes to the database.
-type writeTx struct {
-	t     *pipeTx
-	appID string
-	// existed records, per endpoint ID read by Endpoint, whether its row existed (and is now
-	// locked by this transaction). PutEndpoint updates a row that existed and inserts one that did
-	// not, never upserts: an upsert would silently overwrite an endpoint a concurrent writer
-	// created after this transaction looked, losing that writer's update; the plain INSERT
-	// instead fails on endpoints_pkey and the whole transaction is retried.
-	existed map[string]bool
-	// rows holds, by endpoint ID, rows lockRows read (nil for no row) that no statement of this
-	// transaction has changed since. An ID leaves it when Endpoint reads it or a write may change it.
-	rows map[string]*endpointRow
-	// users holds, by user ID, the attrs column of users rows this transaction has locked, as they
-	// are now in the transaction.
-	users map[string]string
-	// lockUsersNext is set when queueLockRows left the users of the endpoints to lockUsers.
-	lockUsersNext bool
-	// joins holds users that writes of the call will likely join (see planJoins), for lockUsers
-	// to lock, creating their rows, with the others.
-	joins []string
-	// current is the ID Endpoint read last: the endpoint ApplyWrite is writing.
-	current string
-	// oldUser holds, per endpoint ID read by Endpoint, the user its row named.
-	oldUser map[string]string
-	// members holds, by user ID, every endpoint of that user, read under the user's lock; an entry
-	// is dropped when a write of this transaction may change it (PutEndpoint of an endpoint that
-	// leaves or joins the user, Evict).
-	members map[string][]pinpoint.Member
+// Round trips: Apply only queues; the queued statements travel with the next read or with
+// COMMIT. Load takes one round trip (BEGIN, the app's row, the endpoints with their users'
+// attributes), and a second when a new endpoint joins a user: an update that keeps its user and
+// its attributes costs two round trips with COMMIT, and so does a group of them.
+//
+// Each row is read by its whole key, one statement per row (all in one round trip): a prepared
+// statement's plan becomes generic after a few runs, and the generic plan of "id = ANY($2)", made
+// while the table was small, scans every endpoint of the app.
+type writeRows struct {
+	t              *pipeTx
+	account, appID string
+	// app is read in Load's first round trip; Load fails when it is not account's app.
+	app *appRead
 }
 
 // endpointRow is an endpoints row as the write path reads it.
 type endpointRow struct {
-	doc                     []byte
-	status, userID, address string
+	doc            []byte
+	status, userID string
+	attrs          *string // the user's attributes; nil without a users row (or without a user)
 }
 
-// scanEndpointRow reads the columns doc, status, user_id, address of a queued query and passes the
-// row to found; no row is not an error (found is not called).
-func scanEndpointRow(found func(*endpointRow)) func(pgx.Row) error {
-	return func(row pgx.Row) error {
-		r := &endpointRow{}
-		err := row.Scan(&r.doc, &r.status, &r.userID, &r.address)
-		if errors.Is(err, pgx.ErrNoRows) {
-			return nil
-		}
-		if err != nil {
-			return err
-		}
-		found(r)
-		return nil
-	}
-}
-
-func newWriteTx(t *pipeTx, appID string, n int) *writeTx {
-	return &writeTx{t: t, appID: appID, existed: make(map[string]bool, n), users: make(map[string]string),
-		oldUser: make(map[string]string, n), members: make(map[string][]pinpoint.Member)}
-}
-
-// maxUserLockTries bounds LockUser's loop; see there.
+// maxUserLockTries bounds Users' loop; see there.
 const maxUserLockTries = 3
 
 var errUserVanished = errors.New("postgres: user row deleted while locking it")
 
-// queueLockRows queues the statements that lock, in a canonical order, the rows that the writes of a
-// call would otherwise lock in the order of the writes: the rows of the endpoints ids (sorted) in ID
-// order, then (lockUsers) the rows of the users they belong to in user ID order. Every transaction
-// locks endpoints before users, so two calls over the same endpoints or users wait for each other
-// instead of deadlocking. (Locks that depend on the merge — a user an endpoint joins, an endpoint
-// evicted or deactivated — are still taken as the writes go; a deadlock among those is detected by
-// the database and retried.) The rows read are kept in rows and users for Endpoint and LockUser.
-//
-// Each row is read by its whole primary key, one statement per row (all in one round trip): a
-// prepared statement's plan becomes generic after a few runs, and the generic plan of
-// "id = ANY($2)", made while the table was small, scans every endpoint of the app.
-//
-// The statements name the account, so that a call for another account's app (which fails once
-// the app's row is read) locks nothing.
-//
-// With one endpoint, its user's row is locked in the same round trip: that statement, run after
-// the first in the same transaction, sees the endpoint's current user ID since the first holds its
-// row. With more, the users are only known once the endpoints are read: lockUsers locks them next.
-func (w *writeTx) queueLockRows(account string, ids []string) {
-	w.rows = make(map[string]*endpointRow, len(ids))
+// Load implements store.Rows. The statements name the account, so that a call for another
+// account's app (which fails once the app's row is read) locks nothing.
+func (w *writeRows) Load(ctx context.Context, ids []string, joins func(map[string]*pinpoint.Endpoint) []string) (store.Loaded, error) {
+	rows := make(map[string]*endpointRow, len(ids))
 	for _, id := range ids {
-		w.rows[id] = nil
-		w.t.queue(`SELECT doc, status, user_id, address FROM endpoints
-			WHERE app_id = $1 AND id = $2 AND EXISTS (SELECT 1 FROM apps WHERE app_id = $1 AND account = $3)
-			FOR UPDATE`, w.appID, id, account).QueryRow(scanEndpointRow(func(r *endpointRow) { w.rows[id] = r }))
-	}
-	w.lockUsersNext = len(ids) > 1
-	if len(ids) == 1 {
-		w.t.queue(`SELECT user_id, attrs FROM users
-			WHERE app_id = $1 AND user_id = (SELECT user_id FROM endpoints WHERE app_id = $1 AND id = $2)
-				AND EXISTS (SELECT 1 FROM apps WHERE app_id = $1 AND account = $3)
-			FOR UPDATE`, w.appID, ids[0], account).Query(w.scanUsers)
-	}
-}
-
-// lockUsers locks, in user ID order, the rows of the users of the endpoints queueLockRows read, when
-// it did not already.
-//
-// The users of planJoins are locked with them (in one user ID order), their rows created first
-// when missing, and their endpoints read for UserMembers, so that writes creating endpoints with
-// users need no round trip of their own.
-func (w *writeTx) lockUsers(ctx context.Context) error {
-	if !w.lockUsersNext {
-		return nil
-	}
-	w.lockUsersNext = false
-	var users []string
-	for _, r := range w.rows {
-		if r != nil && r.userID != "" {
-			users = append(users, r.userID)
-		}
-	}
-	users = append(users, w.joins...)
-	if len(users) == 0 {
-		return nil
-	}
-	slices.Sort(users)
-	users = slices.Compact(users)
-	for _, u := range users {
-		joined := slices.Contains(w.joins, u)
-		if joined {
-			w.t.queue("INSERT INTO users (app_id, user_id) VALUES ($1, $2) ON CONFLICT DO NOTHING", w.appID, u)
-		}
-		w.t.queue("SELECT user_id, attrs FROM users WHERE app_id = $1 AND user_id = $2 FOR UPDATE", w.appID, u).Query(w.scanUsers)
-		if joined {
-			w.queueMembers(u)
-		}
-	}
-	w.joins = nil
-	return w.t.send(ctx)
-}
-
-// planJoins records, for lockUsers, the users that writes creating endpoints will join: the
-// UserId each such write's updater gives the new endpoint. It only predicts which rows to lock
-// ahead; ApplyWrite decides, and locks what the prediction missed as it goes (an existing
-// endpoint that changes its user, which is rare, is left to it: predicting it would cost every
-// update a merge more). Only for calls that are atomic: a user row created for a write that is
-// then refused is rolled back with the whole call.
-func (w *writeTx) planJoins(app *pinpoint.App, writes []store.EndpointWrite) {
-	if !w.lockUsersNext {
-		return
-	}
-	for _, wr := range writes {
-		if w.rows[wr.ID] != nil {
-			continue
-		}
-		e, err := wr.Update(app, nil, nil)
-		if err != nil || e.User.UserID == "" {
-			continue
-		}
-		w.joins = append(w.joins, e.User.UserID)
-	}
-}
-
-func (w *writeTx) scanUsers(rows pgx.Rows) error {
-	for rows.Next() {
-		var user, attrs string
-		if err := rows.Scan(&user, &attrs); err != nil {
-			return err
-		}
-		w.users[user] = attrs
-	}
-	return rows.Err()
-}
-
-// forget drops everything read ahead, after a rollback to a savepoint undid an unknown part of it.
-func (w *writeTx) forget() {
-	clear(w.rows)
-	clear(w.users)
-	clear(w.members)
-}
-
-func (w *writeTx) Endpoint(ctx context.Context, id string) (*pinpoint.Endpoint, error) {
-	w.current = id
-	r, ok := w.rows[id]
-	if ok {
-		delete(w.rows, id)
-	} else {
-		w.t.queue("SELECT doc, status, user_id, address FROM endpoints WHERE app_id = $1 AND id = $2 FOR UPDATE",
-			w.appID, id).QueryRow(scanEndpointRow(func(x *endpointRow) { r = x }))
-		if err := w.t.send(ctx); err != nil {
-			return nil, err
-		}
-	}
-	if r == nil {
-		w.existed[id] = false
-		return nil, nil
-	}
-	w.existed[id] = true
-	w.oldUser[id] = r.userID
-	e, err := store.DecodeEndpoint(r.doc, r.status, r.userID)
-	return e, dbErr(err)
-}
-
-// LockUser inserts the user's row unless it exists, then locks it. Under READ COMMITTED the
-// SELECT … FOR UPDATE may find no row when a concurrent DeleteUserEndpoints deleted it after the
-// INSERT saw it; the loop then creates it again. A user whose row this transaction holds already
-// is answered without a round trip.
-func (w *writeTx) LockUser(ctx context.Context, userID string) (map[string][]string, error) {
-	attrs, ok := w.users[userID]
-	for try := 0; !ok; try++ {
-		if try == maxUserLockTries {
-			return nil, dbErr(fmt.Errorf("%w: %q", errUserVanished, userID))
-		}
-		w.t.queue("INSERT INTO users (app_id, user_id) VALUES ($1, $2) ON CONFLICT DO NOTHING", w.appID, userID)
-		w.t.queue("SELECT attrs FROM users WHERE app_id = $1 AND user_id = $2 FOR UPDATE", w.appID, userID).QueryRow(func(row pgx.Row) error {
-			err := row.Scan(&attrs)
+		w.t.queue(`SELECT e.doc, e.status, e.user_id, u.attrs FROM endpoints e
+			LEFT JOIN users u ON u.app_id = e.app_id AND u.user_id = e.user_id AND e.user_id <> ''
+			WHERE e.app_id = $1 AND e.id = $2 AND EXISTS (SELECT 1 FROM apps WHERE app_id = $1 AND account = $3)
+			FOR UPDATE OF e`, w.appID, id, w.account).QueryRow(func(row pgx.Row) error {
+			r := &endpointRow{}
+			err := row.Scan(&r.doc, &r.status, &r.userID, &r.attrs)
 			if errors.Is(err, pgx.ErrNoRows) {
 				return nil
 			}
-			ok = err == nil
+			rows[id] = r
 			return err
 		})
-		// The user's endpoints, which ApplyWrite asks for next when the endpoint joins the user;
-		// read under the user's lock, so current until this transaction changes them.
-		if w.current != "" {
-			w.queueMembers(userID)
+	}
+	if err := w.t.send(ctx); err != nil {
+		return store.Loaded{}, err
+	}
+	if !w.app.found {
+		return store.Loaded{}, appNotFound(w.appID)
+	}
+	l := store.Loaded{Endpoints: make(map[string]*pinpoint.Endpoint, len(rows)), Users: map[string]*store.UserRow{}}
+	for id, r := range rows {
+		e, err := store.DecodeEndpoint(r.doc, r.status, r.userID)
+		if err != nil {
+			return l, dbErr(err)
 		}
-		if err := w.t.send(ctx); err != nil {
-			return nil, err
-		}
-		if !ok {
-			delete(w.members, userID)
+		l.Endpoints[id] = e
+		if r.userID != "" && l.Users[r.userID] == nil {
+			u := &store.UserRow{Exists: r.attrs != nil}
+			if r.attrs != nil {
+				if err := decodeAttrs(*r.attrs, &u.Attrs); err != nil {
+					return l, err
+				}
+			}
+			l.Users[r.userID] = u
 		}
 	}
-	w.users[userID] = attrs
-	var m map[string][]string
-	return m, dbErr(store.DecodeJSON(attrs, &m))
+	var joined []string
+	if joins != nil {
+		joined = joins(l.Endpoints)
+	}
+	if len(joined) == 0 {
+		return l, nil
+	}
+	users := l.Users
+	for _, u := range joined {
+		w.t.queue("INSERT INTO users (app_id, user_id) VALUES ($1, $2) ON CONFLICT DO NOTHING", w.appID, u)
+		w.t.queue("SELECT user_id, attrs FROM users WHERE app_id = $1 AND user_id = $2 FOR UPDATE", w.appID, u).Query(scanUsers(users))
+		w.queueMembers(u, users)
+	}
+	if err := w.t.send(ctx); err != nil {
+		return l, err
+	}
+	// A joined user whose row a concurrent DeleteUserEndpoints removed after the INSERT saw it is
+	// left to Users, which creates it again.
+	for _, u := range joined {
+		if r := users[u]; r != nil && !r.Exists {
+			delete(users, u)
+		}
+	}
+	return l, nil
 }
 
-// queueMembers queues the read of every endpoint of the user into members. The caller holds (or
-// queued before it the lock of) the user's row.
-func (w *writeTx) queueMembers(userID string) {
+// scanUsers reads user_id, attrs rows, locked, into users, as existing rows.
+func scanUsers(users map[string]*store.UserRow) func(pgx.Rows) error {
+	return func(rows pgx.Rows) error {
+		for rows.Next() {
+			var id, attrs string
+			if err := rows.Scan(&id, &attrs); err != nil {
+				return err
+			}
+			u := &store.UserRow{Locked: true, Exists: true}
+			if err := decodeAttrs(attrs, &u.Attrs); err != nil {
+				return err
+			}
+			users[id] = u
+		}
+		return rows.Err()
+	}
+}
+
+// decodeAttrs decodes a users.attrs column into *m, nil when empty.
+func decodeAttrs(s string, m *map[string][]string) error {
+	*m = nil
+	if err := store.DecodeJSON(s, m); err != nil {
+		return dbErr(err)
+	}
+	if len(*m) == 0 {
+		*m = nil
+	}
+	return nil
+}
+
+// queueMembers queues the read of every endpoint of the user into users[userID] (created when
+// missing, as a user without a row). The caller holds, or queued before it the lock of, the
+// user's row, so the members stay current until this transaction changes them.
+func (w *writeRows) queueMembers(userID string, users map[string]*store.UserRow) {
 	// "user_id <> ''" is endpoints_user's predicate, so that generic plans use the index (see
-	// DeactivateAddress).
+	// OpDeactivateAddress).
 	w.t.queue(`SELECT id, channel_type, effective_date FROM endpoints
 		WHERE app_id = $1 AND user_id = $2 AND user_id <> ''`, w.appID, userID).Query(func(rows pgx.Rows) error {
-		ms := []pinpoint.Member{}
+		u := users[userID]
+		if u == nil || !u.Locked {
+			u = &store.UserRow{Locked: true} // its row is gone (see Users)
+			users[userID] = u
+		}
+		u.Members, u.MembersRead = []pinpoint.Member{}, true
 		for rows.Next() {
 			var m pinpoint.Member
 			if err := rows.Scan(&m.ID, &m.ChannelType, &m.EffectiveDate); err != nil {
 				return err
 			}
-			ms = append(ms, m)
+			u.Members = append(u.Members, m)
 		}
-		w.members[userID] = ms
 		return rows.Err()
 	})
 }
 
-func (w *writeTx) UserMembers(ctx context.Context, userID, exceptID string) ([]pinpoint.Member, error) {
-	ms, ok := w.members[userID]
-	if !ok {
-		w.queueMembers(userID)
-		if err := w.t.send(ctx); err != nil {
-			return nil, err
-		}
-		ms = w.members[userID]
-	}
-	return slices.DeleteFunc(slices.Clone(ms), func(m pinpoint.Member) bool { return m.ID == exceptID }), nil
-}
-
-func (w *writeTx) PutUser(ctx context.Context, userID string, attrs map[string][]string) error {
-	s, err := store.EncodeJSON(attrs)
-	if err != nil {
-		return dbErr(err)
-	}
-	w.t.queue("UPDATE users SET attrs = $3 WHERE app_id = $1 AND user_id = $2", w.appID, userID, s)
-	if _, ok := w.users[userID]; ok {
-		w.users[userID] = s
-	}
-	return nil
-}
-
-// DropUserIfUnused deletes the user's row unless an endpoint names it. The caller holds the row's
-// lock (LockUser), so no endpoint can join the user between the check and the delete.
-func (w *writeTx) DropUserIfUnused(ctx context.Context, userID string) error {
-	delete(w.users, userID)
-	w.t.queue(`DELETE FROM users WHERE app_id = $1 AND user_id = $2
-		AND NOT EXISTS (SELECT 1 FROM endpoints WHERE app_id = $1 AND user_id = $2 AND user_id <> '')`, w.appID, userID)
-	return nil
-}
-
-func (w *writeTx) Evict(ctx context.Context, id string) error {
-	clear(w.members) // the evicted endpoint leaves a user
-	delete(w.rows, id)
-	w.t.queue("UPDATE endpoints SET status = $3, user_id = '' WHERE app_id = $1 AND id = $2",
-		w.appID, id, pinpoint.StatusInactive)
-	return nil
-}
-
-func (w *writeTx) DeactivateAddress(ctx context.Context, address, exceptID string) error {
-	for id, r := range w.rows {
-		if r != nil && r.address == address {
-			delete(w.rows, id)
+// Users implements store.Rows: each user's row is created unless it exists, then locked. Under
+// READ COMMITTED the SELECT … FOR UPDATE may find no row when a concurrent DeleteUserEndpoints
+// deleted it after the INSERT saw it; the loop then creates it again.
+func (w *writeRows) Users(ctx context.Context, ids []string) (map[string]*store.UserRow, error) {
+	out := make(map[string]*store.UserRow, len(ids))
+	for _, id := range ids {
+		for try := 0; ; try++ {
+			if try == maxUserLockTries {
+				return nil, dbErr(fmt.Errorf("%w: %q", errUserVanished, id))
+			}
+			w.t.queue("INSERT INTO users (app_id, user_id) VALUES ($1, $2) ON CONFLICT DO NOTHING", w.appID, id)
+			w.t.queue("SELECT user_id, attrs FROM users WHERE app_id = $1 AND user_id = $2 FOR UPDATE", w.appID, id).Query(scanUsers(out))
+			w.queueMembers(id, out)
+			if err := w.t.send(ctx); err != nil {
+				return nil, err
+			}
+			if out[id].Exists {
+				break
+			}
 		}
 	}
-	// The conditions repeat the predicate of endpoints_active_address, literally: the plan of a
-	// prepared statement is generic after a few runs, and only a literal proves that the partial
-	// index applies (with "status = $5" the generic plan scans every endpoint of the app).
-	w.t.queue(`UPDATE endpoints SET status = $4
-		WHERE app_id = $1 AND address = $2 AND address <> '' AND status = 'ACTIVE' AND id <> $3`,
-		w.appID, address, exceptID, pinpoint.StatusInactive)
+	return out, nil
+}
+
+// Apply implements store.Rows by queueing the changes' statements.
+func (w *writeRows) Apply(ctx context.Context, changes []store.Change) error {
+	for _, c := range changes {
+		switch c.Op {
+		case store.OpPutEndpoint:
+			w.putEndpoint(c.Endpoint, c.Prev != nil)
+		case store.OpPutUser:
+			s, err := store.EncodeJSON(c.Attrs)
+			if err != nil {
+				return dbErr(err)
+			}
+			w.t.queue(`INSERT INTO users (app_id, user_id, attrs) VALUES ($1, $2, $3)
+				ON CONFLICT (app_id, user_id) DO UPDATE SET attrs = excluded.attrs`, w.appID, c.UserID, s)
+		case store.OpDropUserIfUnused:
+			// The transaction holds the user's row lock, so no endpoint can join the user between
+			// the check and the delete.
+			w.t.queue(`DELETE FROM users WHERE app_id = $1 AND user_id = $2
+				AND NOT EXISTS (SELECT 1 FROM endpoints WHERE app_id = $1 AND user_id = $2 AND user_id <> '')`, w.appID, c.UserID)
+		case store.OpEvict:
+			w.t.queue("UPDATE endpoints SET status = $3, user_id = '' WHERE app_id = $1 AND id = $2",
+				w.appID, c.ID, pinpoint.StatusInactive)
+		case store.OpDeactivateAddress:
+			// The conditions repeat the predicate of endpoints_active_address, literally: the plan
+			// of a prepared statement is generic after a few runs, and only a literal proves that
+			// the partial index applies (with "status = $5" the generic plan scans every endpoint
+			// of the app).
+			w.t.queue(`UPDATE endpoints SET status = $4
+				WHERE app_id = $1 AND address = $2 AND address <> '' AND status = 'ACTIVE' AND id <> $3`,
+				w.appID, c.Address, c.ID, pinpoint.StatusInactive)
+		case store.OpPutEvents:
+			w.putEvents(c.ID, c.Events)
+		default:
+			return dbErr(fmt.Errorf("postgres: unknown change %d", c.Op))
+		}
+	}
 	return nil
 }
 
-func (w *writeTx) PutEndpoint(ctx context.Context, e *pinpoint.Endpoint) error {
-	existed, read := w.existed[e.ID]
-	if !read {
-		return dbErr(fmt.Errorf("postgres: endpoint %q written without being read", e.ID))
-	}
-	delete(w.rows, e.ID)
-	// The endpoint may leave one user and join another.
-	delete(w.members, e.User.UserID)
-	delete(w.members, w.oldUser[e.ID])
-	w.oldUser[e.ID] = e.User.UserID
+// putEndpoint updates the row of an endpoint that existed when the transaction locked it (or that
+// it inserted), and inserts one that did not, never upserts: an upsert would silently overwrite an
+// endpoint a concurrent writer created after this transaction looked, losing that writer's
+// update; the plain INSERT instead fails on endpoints_pkey and the whole transaction is retried.
+func (w *writeRows) putEndpoint(e *pinpoint.Endpoint, exists bool) {
 	q := `INSERT INTO endpoints (app_id, id, address, channel_type, status, user_id, effective_date, doc)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`
-	if existed {
+	if exists {
 		q = `UPDATE endpoints SET address = $3, channel_type = $4, status = $5, user_id = $6,
 			effective_date = $7, doc = $8 WHERE app_id = $1 AND id = $2`
 	}
 	w.t.queue(q, w.appID, e.ID, e.Address, e.ChannelType, e.EndpointStatus, e.User.UserID, e.EffectiveDate,
 		store.EncodeEndpointBinary(e))
-	w.existed[e.ID] = true
-	return nil
 }
 
-func (w *writeTx) PutEvents(ctx context.Context, endpointID string, events []store.Event) error {
-	// One multi-row INSERT … VALUES: on Citus a statement whose rows all carry one app_id is routed
-	// to that app's shard, where an INSERT … SELECT FROM unnest(…) would go through the
-	// coordinator with a two-phase commit.
+// putEvents queues one multi-row INSERT … VALUES of the events: on Citus a statement whose rows
+// all carry one app_id is routed to that app's shard, where an INSERT … SELECT FROM unnest(…)
+// would go through the coordinator with a two-phase commit.
+func (w *writeRows) putEvents(endpointID string, events []store.Event) {
 	var q strings.Builder
 	q.WriteString(`INSERT INTO events (app_id, endpoint_id, event_id, event_type, ts, body) VALUES `)
 	args := make([]any, 0, 2+4*len(events))
@@ -384,5 +279,4 @@ func (w *writeTx) PutEvents(ctx context.Context, endpointID string, events []sto
 	w.t.queue(q.String(), args...)
 	w.t.queue(`UPDATE endpoints SET last_event_at = GREATEST(COALESCE(last_event_at, $3), $3)
 		WHERE app_id = $1 AND id = $2`, w.appID, endpointID, last)
-	return nil
 }

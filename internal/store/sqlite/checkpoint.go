@@ -28,9 +28,9 @@ const (
 )
 
 // checkpointLoop runs passive checkpoints until done is closed.
-func (s *Store) checkpointLoop(dsn string, done <-chan struct{}) {
+func (s *Store) checkpointLoop(path string, pragmas []string, done <-chan struct{}) {
 	defer close(s.checkpointed)
-	c, err := openConn(dsn)
+	c, err := openConn(path, pragmas)
 	if err != nil {
 		s.log.Error("sqlite: checkpointer connection", "err", err)
 		return

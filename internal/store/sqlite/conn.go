@@ -7,8 +7,6 @@ import (
 	"fmt"
 	"io"
 
-	"modernc.org/sqlite"
-
 	"pinpointd/internal/pinpoint"
 )
 
@@ -23,13 +21,13 @@ type conn struct {
 	stmts map[string]driver.Stmt
 	apps  map[string]pinpoint.App // see conn.app
 	// doc is PutEndpoint's buffer for the document it writes, reused: the driver copies a
-	// statement's arguments before it returns.
+	// statement's arguments before it returns (driver.go).
 	doc []byte
 }
 
-// openConn opens a driver connection to dsn.
-func openConn(dsn string) (*conn, error) {
-	dc, err := (&sqlite.Driver{}).Open(dsn)
+// openConn opens a driver connection to the file at path and runs pragmas on it.
+func openConn(path string, pragmas []string) (*conn, error) {
+	dc, err := openRaw(path, pragmas)
 	if err != nil {
 		return nil, err
 	}

@@ -1,15 +1,14 @@
 package sqlite
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"time"
-
-	"modernc.org/sqlite"
-	sqlite3 "modernc.org/sqlite/lib"
 
 	"pinpointd/internal/pinpoint"
 	"pinpointd/internal/store"
@@ -138,6 +137,7 @@ func (s *Store) DeleteApp(ctx context.Context, account, appID string) (pinpoint.
 			return err
 		}
 		delete(c.apps, appID)
+		s.touched.app(appID)
 		for _, table := range []string{"events", "endpoints", "users", "segment_members", "segment_versions", "segments", "jobs", "apps"} {
 			if _, err := c.exec(ctx, "DELETE FROM "+table+" WHERE app_id = ?", appID); err != nil {
 				return wrap("delete app", err)
@@ -164,30 +164,42 @@ const (
 )
 
 func scanEndpoint(row interface{ Scan(...any) error }) (*pinpoint.Endpoint, error) {
-	var doc []byte
-	var status, userID, attrs string
-	if err := row.Scan(&doc, &status, &userID, &attrs); err != nil {
+	var r endpointRow
+	if err := row.Scan(&r.doc, &r.status, &r.userID, &r.attrs); err != nil {
 		return nil, err
 	}
-	e, err := store.DecodeEndpoint(doc, status, userID)
+	return decodeRow(r)
+}
+
+// decodeRow rebuilds the endpoint of a row read with endpointColumns, with its user's attributes.
+func decodeRow(r endpointRow) (*pinpoint.Endpoint, error) {
+	e, err := store.DecodeEndpoint(r.doc, r.status, r.userID)
 	if err != nil {
 		return nil, err
 	}
-	if userID != "" {
-		e.User.UserAttributes = nil
-		if err := store.DecodeJSON(attrs, &e.User.UserAttributes); err != nil {
+	if r.userID != "" {
+		if err := decodeAttrs(r.attrs, &e.User.UserAttributes); err != nil {
 			return nil, err
-		}
-		if len(e.User.UserAttributes) == 0 {
-			e.User.UserAttributes = nil
 		}
 	}
 	return e, nil
 }
 
-// GetEndpoint implements store.Store.
+// GetEndpoint implements store.Store, from the read cache when it holds the endpoint.
 func (s *Store) GetEndpoint(ctx context.Context, account, appID, id string) (pinpoint.Endpoint, error) {
-	e, err := scanEndpoint(s.reader.QueryRowContext(ctx, endpointSelect+"AND e.id = ? AND EXISTS (SELECT 1 FROM apps WHERE app_id = ? AND account = ?)", appID, id, appID, account))
+	if e, ok := s.cache.get(account, appID, id); ok {
+		return e, nil
+	}
+	gen := s.cache.begin()
+	var row endpointRow
+	err := s.reader.QueryRowContext(ctx, endpointSelect+"AND e.id = ? AND EXISTS (SELECT 1 FROM apps WHERE app_id = ? AND account = ?)", appID, id, appID, account).Scan(&row.doc, &row.status, &row.userID, &row.attrs)
+	var e *pinpoint.Endpoint
+	if err == nil {
+		row.doc = bytes.Clone(row.doc)
+		if e, err = decodeRow(row); err == nil {
+			s.cache.fill(gen, account, appID, id, row)
+		}
+	}
 	if errors.Is(err, sql.ErrNoRows) {
 		if _, err := getApp(ctx, s.reader, account, appID); err != nil {
 			return pinpoint.Endpoint{}, err
@@ -200,81 +212,22 @@ func (s *Store) GetEndpoint(ctx context.Context, account, appID, id string) (pin
 	return *e, nil
 }
 
-// WriteEndpoints implements store.Store. All writes of one call run in one job of the commit loop;
-// the single writer serializes them against every other write.
+// WriteEndpoints implements store.Store with store.Write. All writes of one call run in one job of
+// the commit loop; the single writer serializes them against every other write.
 func (s *Store) WriteEndpoints(ctx context.Context, account, appID string, writes []store.EndpointWrite, atomic bool) ([]store.WriteResult, error) {
-	results := make([]store.WriteResult, len(writes))
+	var results []store.WriteResult
 	err := s.write(ctx, func(ctx context.Context, c *conn) error {
-		clear(results)
 		app, err := c.app(ctx, account, appID)
 		if err != nil {
 			return err
 		}
-		tx := &writeTx{c: c, app: appID}
-		if len(writes) > 1 {
-			if err := tx.prefetch(ctx, writes); err != nil {
-				return err
-			}
-		}
-		for i, w := range writes {
-			if !atomic {
-				if _, err := c.exec(ctx, "SAVEPOINT w"); err != nil {
-					return wrap("savepoint", err)
-				}
-			}
-			e, err := store.ApplyWrite(ctx, tx, &app, ownErrors(w))
-			own := isDomainErr(err)
-			var r *refusal
-			if errors.As(err, &r) {
-				err, own = r.err, true
-			}
-			if err != nil && (atomic || !own) {
-				return err
-			}
-			if !atomic {
-				if err != nil {
-					if _, rerr := c.exec(ctx, "ROLLBACK TO w"); rerr != nil {
-						return wrap("rollback to savepoint", rerr)
-					}
-				}
-				if _, err := c.exec(ctx, "RELEASE w"); err != nil {
-					return wrap("release savepoint", err)
-				}
-			}
-			results[i] = store.WriteResult{Endpoint: e, Err: err}
-		}
-		return nil
+		results, err = store.Write(ctx, &writeRows{c: c, app: appID, touched: &s.touched}, &app, writes, atomic)
+		return err
 	})
 	if err != nil {
 		return nil, err
 	}
 	return results, nil
-}
-
-// isDomainErr reports whether err is a refusal of one write (its own fault) rather than a failure
-// of the database, which must abort the whole call.
-func isDomainErr(err error) bool {
-	var pe *pinpoint.Error
-	return errors.As(err, &pe)
-}
-
-// refusal carries an error the updater of one write returned: whatever its type, it is that
-// write's failure, not the database's (see store.Store.WriteEndpoints).
-type refusal struct{ err error }
-
-func (r *refusal) Error() string { return r.err.Error() }
-
-// ownErrors returns w with an updater that marks its errors as refusals.
-func ownErrors(w store.EndpointWrite) store.EndpointWrite {
-	update := w.Update
-	w.Update = func(app *pinpoint.App, old *pinpoint.Endpoint, attrs map[string][]string) (*pinpoint.Endpoint, error) {
-		e, err := update(app, old, attrs)
-		if err != nil {
-			return nil, &refusal{err}
-		}
-		return e, nil
-	}
-	return w
 }
 
 // DeleteEndpoint implements store.Store.
@@ -291,6 +244,7 @@ func (s *Store) DeleteEndpoint(ctx context.Context, account, appID, id string) (
 		if err != nil {
 			return wrap("delete endpoint", err)
 		}
+		s.touched.endpoint(appID, id)
 		if _, err := c.exec(ctx, "DELETE FROM endpoints WHERE app_id = ? AND id = ?", appID, id); err != nil {
 			return wrap("delete endpoint", err)
 		}
@@ -298,8 +252,8 @@ func (s *Store) DeleteEndpoint(ctx context.Context, account, appID, id string) (
 			return wrap("delete endpoint", err)
 		}
 		if e.User.UserID != "" {
-			tx := &writeTx{c: c, app: appID}
-			if err := tx.DropUserIfUnused(ctx, e.User.UserID); err != nil {
+			rows := &writeRows{c: c, app: appID, touched: &s.touched}
+			if err := rows.Apply(ctx, []store.Change{{Op: store.OpDropUserIfUnused, UserID: e.User.UserID}}); err != nil {
 				return err
 			}
 		}
@@ -357,6 +311,10 @@ func (s *Store) DeleteUserEndpoints(ctx context.Context, account, appID, userID 
 		if err != nil {
 			return err
 		}
+		for _, e := range eps {
+			s.touched.endpoint(appID, e.ID)
+		}
+		s.touched.user(appID, userID)
 		if _, err := c.exec(ctx, "DELETE FROM events WHERE app_id = ? AND endpoint_id IN (SELECT id FROM endpoints INDEXED BY endpoints_user WHERE app_id = ? AND user_id = ?)", appID, appID, userID); err != nil {
 			return wrap("delete user endpoints", err)
 		}
@@ -397,194 +355,241 @@ func (s *Store) ListEvents(ctx context.Context, account, appID, endpointID strin
 	return out, wrap("list events", rows.Err())
 }
 
-// writeTx implements store.Tx on the writer connection. The single writer is the lock.
-type writeTx struct {
-	c   *conn
-	app string
-	// Endpoint reads the endpoint's user's attributes in the same query; LockUser then needs no
-	// query of its own for that user.
-	userID    string
-	userAttrs string
-	// read is the row Endpoint last read: PutEndpoint of the same endpoint with the same indexed
-	// columns need not touch the indexes.
-	read indexedColumns
-	// rows holds, for a call writing several endpoints, their rows as they were when the call
-	// began (an ID without an entry has no row); nil when not loaded or no longer current.
-	rows map[string]endpointRow
+// writeRows implements store.Rows on the writer connection. The single writer is the lock (every
+// user read is Locked), so reading a row is all Load and Users do; nothing is kept between calls.
+type writeRows struct {
+	c       *conn
+	app     string
+	touched *touched // the rows changed, for the read cache
 }
 
-// endpointRow is an endpoints row with its user's attributes (endpointColumns).
+// endpointRow is an endpoints row with its user's attributes (endpointColumns): attrs is "" when
+// the user has no row.
 type endpointRow struct {
 	doc                   []byte
 	status, userID, attrs string
 }
 
-// prefetch reads the rows of every endpoint the call writes in one query. They stay current while
-// the call writes only endpoints it has read already (each write reads its own row first, and a
-// call that names an ID twice is not prefetched); a statement that may change another endpoint's
-// row or a user's attributes (Evict, DeactivateAddress, PutUser, DropUserIfUnused) drops them.
-func (t *writeTx) prefetch(ctx context.Context, writes []store.EndpointWrite) error {
-	ids := make([]string, len(writes))
-	for i, w := range writes {
-		ids[i] = w.ID
-	}
-	if len(slices.Compact(slices.Sorted(slices.Values(ids)))) < len(ids) {
+func (r *writeRows) Load(ctx context.Context, ids []string, joins func(map[string]*pinpoint.Endpoint) []string) (store.Loaded, error) {
+	l := store.Loaded{Endpoints: make(map[string]*pinpoint.Endpoint, len(ids)), Users: map[string]*store.UserRow{}}
+	add := func(id string, row endpointRow) error {
+		e, err := store.DecodeEndpoint(row.doc, row.status, row.userID)
+		if err != nil {
+			return err
+		}
+		l.Endpoints[id] = e
+		if row.userID == "" || l.Users[row.userID] != nil {
+			return nil
+		}
+		u := &store.UserRow{Locked: true, Exists: row.attrs != ""}
+		if err := decodeAttrs(row.attrs, &u.Attrs); err != nil {
+			return err
+		}
+		l.Users[row.userID] = u
 		return nil
 	}
-	js, err := store.EncodeJSON(ids)
-	if err != nil {
+	if len(ids) == 1 {
+		var row endpointRow
+		err := r.c.queryRow(ctx, endpointByID, r.app, ids[0]).Scan(&row.doc, &row.status, &row.userID, &row.attrs)
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return l, wrap("read endpoint", err)
+		}
+		if err == nil {
+			if err := add(ids[0], row); err != nil {
+				return l, err
+			}
+		}
+	} else if len(ids) > 1 {
+		js, err := store.EncodeJSON(ids)
+		if err != nil {
+			return l, err
+		}
+		rows, err := r.c.query(ctx, byIDsSelect, r.app, js)
+		if err != nil {
+			return l, wrap("read endpoints", err)
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var id string
+			var row endpointRow
+			if err := rows.Scan(&id, &row.doc, &row.status, &row.userID, &row.attrs); err != nil {
+				return l, wrap("read endpoints", err)
+			}
+			if err := add(id, row); err != nil {
+				return l, err
+			}
+		}
+		if err := rows.Err(); err != nil {
+			return l, wrap("read endpoints", err)
+		}
+	}
+	if joins == nil {
+		return l, nil
+	}
+	if us := joins(l.Endpoints); len(us) > 0 {
+		got, err := r.Users(ctx, us)
+		if err != nil {
+			return l, err
+		}
+		maps.Copy(l.Users, got)
+	}
+	return l, nil
+}
+
+// decodeAttrs decodes a users.attrs column ("" for no row) into *m, nil when empty.
+func decodeAttrs(s string, m *map[string][]string) error {
+	*m = nil
+	if s == "" {
+		return nil
+	}
+	if err := store.DecodeJSON(s, m); err != nil {
 		return err
 	}
-	rows, err := t.c.query(ctx, byIDsSelect, t.app, js)
-	if err != nil {
-		return wrap("read endpoints", err)
-	}
-	defer rows.Close()
-	t.rows = make(map[string]endpointRow, len(writes))
-	for rows.Next() {
-		var id string
-		var r endpointRow
-		if err := rows.Scan(&id, &r.doc, &r.status, &r.userID, &r.attrs); err != nil {
-			t.rows = nil
-			return wrap("read endpoints", err)
-		}
-		t.rows[id] = r
-	}
-	if err := rows.Err(); err != nil {
-		t.rows = nil
-		return wrap("read endpoints", err)
+	if len(*m) == 0 {
+		*m = nil
 	}
 	return nil
 }
 
-// indexedColumns are an endpoint row's key and the columns its secondary indexes cover.
-type indexedColumns struct {
-	id, address, status, userID string
-}
-
-func (t *writeTx) Endpoint(ctx context.Context, id string) (*pinpoint.Endpoint, error) {
-	var r endpointRow
-	t.userID, t.userAttrs, t.read = "", "", indexedColumns{}
-	if t.rows != nil {
-		var ok bool
-		if r, ok = t.rows[id]; !ok {
-			return nil, nil
-		}
-	} else {
-		err := t.c.queryRow(ctx, endpointByID, t.app, id).Scan(&r.doc, &r.status, &r.userID, &r.attrs)
-		if errors.Is(err, sql.ErrNoRows) {
-			return nil, nil
-		}
-		if err != nil {
-			return nil, wrap("read endpoint", err)
-		}
+func (r *writeRows) Users(ctx context.Context, ids []string) (map[string]*store.UserRow, error) {
+	out := make(map[string]*store.UserRow, len(ids))
+	for _, id := range ids {
+		out[id] = &store.UserRow{Locked: true, MembersRead: true}
 	}
-	t.userID, t.userAttrs = r.userID, r.attrs
-	e, err := store.DecodeEndpoint(r.doc, r.status, r.userID)
+	var attrsQ, membersQ string
+	var arg any
+	if len(ids) == 1 {
+		attrsQ = "SELECT user_id, attrs FROM users WHERE app_id = ? AND user_id = ?"
+		membersQ = "SELECT user_id, id, channel_type, effective_date FROM endpoints INDEXED BY endpoints_user WHERE app_id = ? AND user_id = ?"
+		arg = ids[0]
+	} else {
+		js, err := store.EncodeJSON(ids)
+		if err != nil {
+			return nil, err
+		}
+		attrsQ = "SELECT user_id, attrs FROM users WHERE app_id = ? AND user_id IN (SELECT value FROM json_each(?))"
+		membersQ = "SELECT user_id, id, channel_type, effective_date FROM endpoints INDEXED BY endpoints_user WHERE app_id = ? AND user_id IN (SELECT value FROM json_each(?))"
+		arg = js
+	}
+	rows, err := r.c.query(ctx, attrsQ, r.app, arg)
 	if err != nil {
-		return nil, err
+		return nil, wrap("read users", err)
 	}
-	t.read = indexedColumns{id: id, address: e.Address, status: r.status, userID: r.userID}
-	return e, nil
-}
-
-func (t *writeTx) LockUser(ctx context.Context, userID string) (map[string][]string, error) {
-	var attrs string
-	if userID == t.userID {
-		attrs = t.userAttrs
-	} else {
-		err := t.c.queryRow(ctx, "SELECT attrs FROM users WHERE app_id = ? AND user_id = ?", t.app, userID).Scan(&attrs)
-		if errors.Is(err, sql.ErrNoRows) {
-			return nil, nil
+	for rows.Next() {
+		var id, attrs string
+		if err := rows.Scan(&id, &attrs); err != nil {
+			rows.Close()
+			return nil, wrap("read users", err)
 		}
-		if err != nil {
-			return nil, wrap("read user", err)
+		if u := out[id]; u != nil {
+			u.Exists = true
+			if err := decodeAttrs(attrs, &u.Attrs); err != nil {
+				rows.Close()
+				return nil, err
+			}
 		}
 	}
-	var m map[string][]string
-	if err := store.DecodeJSON(attrs, &m); err != nil {
-		return nil, err
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, wrap("read users", err)
 	}
-	if len(m) == 0 {
-		return nil, nil
-	}
-	return m, nil
-}
-
-func (t *writeTx) UserMembers(ctx context.Context, userID, exceptID string) ([]pinpoint.Member, error) {
-	rows, err := t.c.query(ctx, "SELECT id, channel_type, effective_date FROM endpoints INDEXED BY endpoints_user WHERE app_id = ? AND user_id = ? AND id <> ?", t.app, userID, exceptID)
+	rows, err = r.c.query(ctx, membersQ, r.app, arg)
 	if err != nil {
 		return nil, wrap("user members", err)
 	}
 	defer rows.Close()
-	var out []pinpoint.Member
 	for rows.Next() {
+		var id string
 		var m pinpoint.Member
-		if err := rows.Scan(&m.ID, &m.ChannelType, &m.EffectiveDate); err != nil {
+		if err := rows.Scan(&id, &m.ID, &m.ChannelType, &m.EffectiveDate); err != nil {
 			return nil, wrap("user members", err)
 		}
-		out = append(out, m)
+		if u := out[id]; u != nil {
+			u.Members = append(u.Members, m)
+		}
 	}
 	return out, wrap("user members", rows.Err())
 }
 
-func (t *writeTx) PutUser(ctx context.Context, userID string, attrs map[string][]string) error {
-	t.rows = nil
-	js, err := store.EncodeJSON(orEmpty(attrs))
-	if err != nil {
-		return err
-	}
-	_, err = t.c.exec(ctx, "INSERT INTO users (app_id, user_id, attrs) VALUES (?, ?, ?) ON CONFLICT (app_id, user_id) DO UPDATE SET attrs = excluded.attrs", t.app, userID, js)
-	return wrap("put user", err)
-}
-
-func (t *writeTx) DropUserIfUnused(ctx context.Context, userID string) error {
-	t.rows = nil
-	_, err := t.c.exec(ctx, "DELETE FROM users WHERE app_id = ? AND user_id = ? AND NOT EXISTS (SELECT 1 FROM endpoints INDEXED BY endpoints_user WHERE app_id = ? AND user_id = ?)", t.app, userID, t.app, userID)
-	return wrap("drop user", err)
-}
-
-func (t *writeTx) Evict(ctx context.Context, id string) error {
-	t.rows = nil
-	_, err := t.c.exec(ctx, "UPDATE endpoints SET status = 'INACTIVE', user_id = '' WHERE app_id = ? AND id = ?", t.app, id)
-	return wrap("evict endpoint", err)
-}
-
-func (t *writeTx) DeactivateAddress(ctx context.Context, address, exceptID string) error {
-	t.rows = nil
-	_, err := t.c.exec(ctx, "UPDATE endpoints SET status = 'INACTIVE' WHERE app_id = ? AND address = ? AND address <> '' AND status = 'ACTIVE' AND id <> ?", t.app, address, exceptID)
-	return wrap("deactivate address", err)
-}
-
-func (t *writeTx) PutEndpoint(ctx context.Context, e *pinpoint.Endpoint) error {
-	t.c.doc = store.AppendEndpointDoc(t.c.doc[:0], e)
-	doc := t.c.doc
-	if (indexedColumns{e.ID, e.Address, e.EndpointStatus, e.User.UserID}) == t.read {
-		// An UPDATE that sets no indexed column leaves the indexes alone (an upsert rewrites every
-		// index entry of the row). The WHERE clause makes it a no-op if the row changed after the
-		// read, in which case the upsert below runs.
-		res, err := t.c.exec(ctx, "UPDATE endpoints SET channel_type = ?, effective_date = ?, doc = ? WHERE app_id = ? AND id = ? AND address = ? AND status = ? AND user_id = ?",
-			e.ChannelType, e.EffectiveDate, doc, t.app, e.ID, e.Address, e.EndpointStatus, e.User.UserID)
+func (r *writeRows) Apply(ctx context.Context, changes []store.Change) error {
+	for _, ch := range changes {
+		var err error
+		switch ch.Op {
+		case store.OpPutEndpoint:
+			r.touched.endpoint(r.app, ch.Endpoint.ID)
+			err = r.putEndpoint(ctx, ch.Endpoint, ch.Prev)
+		case store.OpPutUser:
+			r.touched.user(r.app, ch.UserID)
+			var js string
+			if js, err = store.EncodeJSON(orEmpty(ch.Attrs)); err == nil {
+				_, err = r.c.exec(ctx, "INSERT INTO users (app_id, user_id, attrs) VALUES (?, ?, ?) ON CONFLICT (app_id, user_id) DO UPDATE SET attrs = excluded.attrs", r.app, ch.UserID, js)
+				err = wrap("put user", err)
+			}
+		case store.OpDropUserIfUnused:
+			r.touched.user(r.app, ch.UserID)
+			_, err = r.c.exec(ctx, "DELETE FROM users WHERE app_id = ? AND user_id = ? AND NOT EXISTS (SELECT 1 FROM endpoints INDEXED BY endpoints_user WHERE app_id = ? AND user_id = ?)", r.app, ch.UserID, r.app, ch.UserID)
+			err = wrap("drop user", err)
+		case store.OpEvict:
+			r.touched.endpoint(r.app, ch.ID)
+			_, err = r.c.exec(ctx, "UPDATE endpoints SET status = 'INACTIVE', user_id = '' WHERE app_id = ? AND id = ?", r.app, ch.ID)
+			err = wrap("evict endpoint", err)
+		case store.OpDeactivateAddress:
+			err = r.deactivateAddress(ctx, ch.Address, ch.ID)
+		case store.OpPutEvents:
+			err = r.putEvents(ctx, ch.ID, ch.Events)
+		default:
+			err = fmt.Errorf("sqlite: unknown change %d", ch.Op)
+		}
 		if err != nil {
-			return wrap("put endpoint", err)
-		}
-		if n, _ := res.RowsAffected(); n == 1 {
-			return nil
+			return err
 		}
 	}
-	_, err := t.c.exec(ctx, `INSERT INTO endpoints (app_id, id, address, channel_type, status, user_id, effective_date, doc)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-ON CONFLICT (app_id, id) DO UPDATE SET address = excluded.address, channel_type = excluded.channel_type,
-  status = excluded.status, user_id = excluded.user_id, effective_date = excluded.effective_date, doc = excluded.doc`,
-		t.app, e.ID, e.Address, e.ChannelType, e.EndpointStatus, e.User.UserID, e.EffectiveDate, doc)
+	return nil
+}
+
+// deactivateAddress makes the other ACTIVE endpoint of address (there is at most one) INACTIVE.
+func (r *writeRows) deactivateAddress(ctx context.Context, address, exceptID string) error {
+	rows, err := r.c.query(ctx, "UPDATE endpoints SET status = 'INACTIVE' WHERE app_id = ? AND address = ? AND address <> '' AND status = 'ACTIVE' AND id <> ? RETURNING id", r.app, address, exceptID)
+	if err != nil {
+		return wrap("deactivate address", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return wrap("deactivate address", err)
+		}
+		r.touched.endpoint(r.app, id)
+	}
+	return wrap("deactivate address", rows.Err())
+}
+
+// putEndpoint inserts e, or updates prev's row. An UPDATE that sets no indexed column leaves the
+// indexes alone (SQLite rewrites the entries of every index a SET clause names), hence the narrow
+// form when the key and the indexed columns (address, status, user_id) stay.
+func (r *writeRows) putEndpoint(ctx context.Context, e, prev *pinpoint.Endpoint) error {
+	r.c.doc = store.AppendEndpointDoc(r.c.doc[:0], e)
+	doc := r.c.doc
+	var err error
+	switch {
+	case prev == nil:
+		_, err = r.c.exec(ctx, "INSERT INTO endpoints (app_id, id, address, channel_type, status, user_id, effective_date, doc) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+			r.app, e.ID, e.Address, e.ChannelType, e.EndpointStatus, e.User.UserID, e.EffectiveDate, doc)
+	case prev.Address == e.Address && prev.EndpointStatus == e.EndpointStatus && prev.User.UserID == e.User.UserID:
+		_, err = r.c.exec(ctx, "UPDATE endpoints SET channel_type = ?, effective_date = ?, doc = ? WHERE app_id = ? AND id = ?",
+			e.ChannelType, e.EffectiveDate, doc, r.app, e.ID)
+	default:
+		_, err = r.c.exec(ctx, "UPDATE endpoints SET address = ?, channel_type = ?, status = ?, user_id = ?, effective_date = ?, doc = ? WHERE app_id = ? AND id = ?",
+			e.Address, e.ChannelType, e.EndpointStatus, e.User.UserID, e.EffectiveDate, doc, r.app, e.ID)
+	}
 	return wrap("put endpoint", err)
 }
 
-func (t *writeTx) PutEvents(ctx context.Context, endpointID string, events []store.Event) error {
+func (r *writeRows) putEvents(ctx context.Context, endpointID string, events []store.Event) error {
 	var last time.Time
 	for _, ev := range events {
-		if _, err := t.c.exec(ctx, "INSERT INTO events (app_id, endpoint_id, event_id, event_type, ts, body) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
-			t.app, endpointID, ev.ID, ev.Type, ev.Timestamp.UTC().Format(time.RFC3339Nano), ev.Body); err != nil {
+		if _, err := r.c.exec(ctx, "INSERT INTO events (app_id, endpoint_id, event_id, event_type, ts, body) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+			r.app, endpointID, ev.ID, ev.Type, ev.Timestamp.UTC().Format(time.RFC3339Nano), ev.Body); err != nil {
 			return wrap("put event", err)
 		}
 		if ev.Timestamp.After(last) {
@@ -594,8 +599,8 @@ func (t *writeTx) PutEvents(ctx context.Context, endpointID string, events []sto
 	if last.IsZero() {
 		return nil
 	}
-	_, err := t.c.exec(ctx, "UPDATE endpoints SET last_event_at = ? WHERE app_id = ? AND id = ? AND (last_event_at IS NULL OR last_event_at < ?)",
-		pinpoint.FormatTime(last), t.app, endpointID, pinpoint.FormatTime(last))
+	_, err := r.c.exec(ctx, "UPDATE endpoints SET last_event_at = ? WHERE app_id = ? AND id = ? AND (last_event_at IS NULL OR last_event_at < ?)",
+		pinpoint.FormatTime(last), r.app, endpointID, pinpoint.FormatTime(last))
 	return wrap("put events", err)
 }
 
@@ -675,8 +680,8 @@ func (s *Store) RevokeKey(ctx context.Context, accessKeyID string) error {
 }
 
 func isConstraint(err error) bool {
-	var se *sqlite.Error
-	return errors.As(err, &se) && se.Code()&0xff == sqlite3.SQLITE_CONSTRAINT
+	code, ok := resultCode(err)
+	return ok && code == codeConstraint
 }
 
 // wrap adds context to a database error; nil stays nil. I/O-level failures are marked unavailable.
@@ -684,12 +689,9 @@ func wrap(op string, err error) error {
 	if err == nil {
 		return nil
 	}
-	var se *sqlite.Error
-	if errors.As(err, &se) {
-		switch se.Code() & 0xff {
-		case sqlite3.SQLITE_IOERR, sqlite3.SQLITE_FULL, sqlite3.SQLITE_CANTOPEN, sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED:
-			return fmt.Errorf("sqlite: %s: %w: %w", op, store.ErrUnavailable, err)
-		}
+	switch code, _ := resultCode(err); code {
+	case codeIOErr, codeFull, codeCantOpen, codeBusy, codeLocked:
+		return fmt.Errorf("sqlite: %s: %w: %w", op, store.ErrUnavailable, err)
 	}
 	return fmt.Errorf("sqlite: %s: %w", op, err)
 }

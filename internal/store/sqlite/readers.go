@@ -14,10 +14,10 @@ type readPool struct {
 	all   []*conn
 }
 
-func openReadPool(dsn string, n int) (*readPool, error) {
+func openReadPool(path string, pragmas []string, n int) (*readPool, error) {
 	p := &readPool{conns: make(chan *conn, n)}
 	for range n {
-		c, err := openConn(dsn)
+		c, err := openConn(path, pragmas)
 		if err != nil {
 			p.Close()
 			return nil, err

@@ -222,8 +222,8 @@ func scanQuery(userAttrs, until bool) string {
 // ScanEndpoints implements store.Store. Each page is one statement on a reader connection: it
 // sees the database as of the last commit before it started.
 //
-// It reads the driver's values directly: modernc.org/sqlite returns each BLOB in a new slice
-// (conn.columnBlob copies it out of SQLite), so the document belongs to this reader, and the
+// It reads the driver's values directly: the driver returns each BLOB in a new slice (copied out
+// of SQLite; see driver.go), so the document belongs to this reader, and the
 // endpoint decoded from it shares its memory instead of copying it once more.
 func (s *Store) ScanEndpoints(ctx context.Context, account, appID string, q store.ScanQuery) ([]store.ScannedEndpoint, error) {
 	if _, err := getApp(ctx, s.reader, account, appID); err != nil {

@@ -19,8 +19,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	_ "modernc.org/sqlite" // registers the "sqlite" driver
-
 	"pinpointd/internal/store"
 )
 
@@ -62,6 +60,14 @@ type Store struct {
 	walFull         atomic.Bool
 
 	observer atomic.Pointer[func(writes int, d time.Duration, err error)]
+
+	// cache keeps rows GetEndpoint read, once Exclusive has made the store the database's only
+	// writer (nil before); touched collects what the writer's open transaction changed, for the
+	// cache to drop when the transaction ends (cache.go).
+	cache    *readCache
+	touched  touched
+	path     string
+	lockFile *os.File // held by Exclusive
 }
 
 // SetCommitObserver makes fn be told the size, duration (from BEGIN until the log holding the
@@ -92,11 +98,9 @@ func Open(ctx context.Context, path string, log *slog.Logger) (*Store, error) {
 	// Each connection keeps an 8 MB page cache. (Memory-mapping the file would save a pread per
 	// cold page, but every connection maps the file anew and the resident pages count once per
 	// mapping: several hundred MB of RSS under load.)
-	base := "file:" + path + "?_pragma=busy_timeout(10000)&_pragma=foreign_keys(ON)&_pragma=journal_mode(WAL)&_pragma=cache_size(-8000)"
-	writer, err := sql.Open("sqlite", base+"&_pragma=synchronous(NORMAL)&_pragma=wal_autocheckpoint(0)&_txlock=immediate")
-	if err != nil {
-		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
-	}
+	base := []string{"busy_timeout(10000)", "foreign_keys(ON)", "journal_mode(WAL)", "cache_size(-8000)"}
+	with := func(more ...string) []string { return append(slices.Clip(base), more...) }
+	writer := sql.OpenDB(connector{path: path, pragmas: with("synchronous(NORMAL)", "wal_autocheckpoint(0)")})
 	writer.SetMaxOpenConns(1)
 	writer.SetMaxIdleConns(1)
 	writer.SetConnMaxLifetime(0)
@@ -104,13 +108,14 @@ func Open(ctx context.Context, path string, log *slog.Logger) (*Store, error) {
 		writer.Close()
 		return nil, err
 	}
-	reader, err := openReadPool(base+"&_pragma=query_only(1)", max(4, runtime.GOMAXPROCS(0)*2))
+	reader, err := openReadPool(path, with("query_only(1)"), max(4, runtime.GOMAXPROCS(0)*2))
 	if err != nil {
 		writer.Close()
 		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
 	}
 
 	s := &Store{
+		path:            path,
 		log:             log,
 		writer:          writer,
 		reader:          reader,
@@ -130,7 +135,7 @@ func Open(ctx context.Context, path string, log *slog.Logger) (*Store, error) {
 		return nil, fmt.Errorf("sqlite: writer connection: %w", err)
 	}
 	go s.syncLoop()
-	go s.checkpointLoop(base+"&_pragma=synchronous(NORMAL)", s.stopCheckpoints)
+	go s.checkpointLoop(path, with("synchronous(NORMAL)"), s.stopCheckpoints)
 	go s.commitLoop(conn)
 	return s, nil
 }
@@ -194,7 +199,11 @@ func (s *Store) Ping(ctx context.Context) error {
 func (s *Store) Close() error {
 	s.once.Do(func() { close(s.closing) })
 	<-s.done
-	return s.closeDBs()
+	err := s.closeDBs()
+	if s.lockFile != nil {
+		s.lockFile.Close() // releases the lock
+	}
+	return err
 }
 
 func (s *Store) closeDBs() error {
@@ -327,6 +336,8 @@ func (s *Store) commit(c *conn, group []*job) {
 			err = fmt.Errorf("commit: %w", err)
 		}
 	}
+	// Before any of the group's writes is acknowledged (the syncer does that, after handOff).
+	s.cache.invalidate(&s.touched)
 	if errs == nil {
 		errs = make([]error, len(group))
 	}

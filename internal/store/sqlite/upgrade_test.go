@@ -30,10 +30,7 @@ func TestJSONDocumentsOfEarlierVersions(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	db, err := sql.Open("sqlite", "file:"+path)
-	if err != nil {
-		t.Fatal(err)
-	}
+	db := sql.OpenDB(connector{path: path})
 	_, err = db.Exec(`INSERT INTO endpoints (app_id, id, address, channel_type, status, user_id, effective_date, doc)
 		VALUES ('app1', 'e1', 'a1', 'GCM', 'ACTIVE', '', ?, ?)`, old.EffectiveDate, doc)
 	db.Close()

@@ -39,7 +39,7 @@ type testCase struct {
 func cases() []testCase {
 	return slices.Concat(appCases(), endpointCases(), addressCases(), userCases(), writeCases(),
 		eventCases(), keyCases(), identityCases(), miscCases(), concurrencyCases(), segmentCases(),
-		jobCases(), statsCases())
+		jobCases(), statsCases(), readCases())
 }
 
 // Accounts and application IDs (Pinpoint's are 32 lowercase hex digits).
