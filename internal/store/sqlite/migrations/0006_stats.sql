@@ -5,9 +5,12 @@
 -- write to endpoints and events, so they are exact at every commit (one writer at a time: no
 -- contention). endpoint_counts follows inserts, updates and deletes of endpoints; event_days
 -- counts events as they are recorded and keeps counting them after they are deleted with their
--- endpoint (as Pinpoint's analytics did; a delete trigger would also have tripled the time
--- DeleteApp takes with millions of events). pinpointd never updates an event row. Rows whose n
+-- endpoint (as Pinpoint's analytics did; with a delete trigger, DeleteApp of an app with
+-- 3,000,000 events took 25 s instead of 8 s). pinpointd never updates an event row. Rows whose n
 -- fell to 0 stay until their app is deleted; readers skip them.
+--
+-- Applying this migration to 1,000,000 endpoints and 3,000,000 events took 5-6 s (it holds the
+-- write lock meanwhile, as every migration does).
 CREATE TABLE endpoint_counts (
     app_id       TEXT NOT NULL,
     channel_type TEXT NOT NULL,
