@@ -266,11 +266,11 @@ type Store interface {
 	EndpointIDByAddress(ctx context.Context, account, appID, address string) (string, error)
 	// AppStats counts the app's endpoints by channel and status, the distinct users with an
 	// event in the days before now, and the events of each UTC day of the last StatsDays days.
-	// The counts are those of one committed state of the app (no write is half counted). The
-	// counts by channel and status and by day come from counters the database keeps as it writes
-	// (they cost a few rows to read, however big the app); active users from an index of the
-	// endpoints by their latest event, read for the endpoints with an event in the last
-	// ActiveUserWindows[2] days only. It never reads an endpoint's document.
+	// Each of the three counts is of a committed state of the app (no write is half counted),
+	// not necessarily the same one. The counts by channel and status and by day come from
+	// counters the database keeps as it writes (a few rows to read, however big the app); active
+	// users from an index of the endpoints by user and latest event, which it reads for every
+	// endpoint of the app that has a user and an event. It never reads an endpoint's document.
 	AppStats(ctx context.Context, account, appID string, now time.Time) (AppStats, error)
 
 	// Import and export jobs (see Job).

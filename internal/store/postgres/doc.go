@@ -1,7 +1,9 @@
 // Package postgres is the store.Store for PostgreSQL, for any number of pinpointd processes
 // sharing one database. Its SQL is plain enough for PostgreSQL-wire distributed engines
-// (CockroachDB, YugabyteDB, Citus): no extensions, no triggers, and every application-scoped table
-// is keyed by (app_id, …) so rows shard by application.
+// (CockroachDB, YugabyteDB, Citus): no extensions, and every application-scoped table is keyed by
+// (app_id, …) so rows shard by application. The one exception is migration 7: PL/pgSQL triggers
+// (statement-level, with transition tables, and row-level) keep the dashboard's counters
+// (AppStats); distributed engines restrict triggers, and this is not tested on any of them.
 //
 // # Atomicity and durability
 //
