@@ -8,8 +8,9 @@
 -- as the SQLite store does, where a delete trigger made DeleteApp of an app with 3,000,000
 -- events take 25 s instead of 8 s). pinpointd never updates an event row. These are the schema's
 -- first functions and triggers (0001 kept to plain SQL for distributed engines): on Citus, creating
--- them needs citus.enable_unsafe_triggers = on; they are safe there in the sense Citus means,
--- because a trigger only touches rows of its own app, which are co-located with the row written.
+-- them needs citus.enable_unsafe_triggers = on (a trigger only touches rows of its own app, which
+-- are co-located with the row written: the case Citus calls safe), and the statement-level ones
+-- may not be supported there or on CockroachDB. Not tested on any distributed engine.
 --
 -- Hot rows: every writer of one app would otherwise update the same counter row (one per app and
 -- day, or per app, channel and status) and hold its lock until commit, so writers of one app would
