@@ -90,12 +90,24 @@ func BenchmarkPagesLargeApp(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		defer admin.Close(ctx)
 		name := fmt.Sprintf("pinpointd_bench_pages_%d", os.Getpid())
-		if _, err := admin.Exec(ctx, "CREATE DATABASE "+name); err != nil {
+		_, err = admin.Exec(ctx, "CREATE DATABASE "+name)
+		admin.Close(ctx)
+		if err != nil {
 			b.Fatal(err)
 		}
-		b.Cleanup(func() { admin.Exec(ctx, "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)") })
+		// Registered first, so it runs last, after the store's connections are closed.
+		b.Cleanup(func() {
+			admin, err := pgx.Connect(ctx, dsn)
+			if err != nil {
+				b.Errorf("drop %s: %v", name, err)
+				return
+			}
+			defer admin.Close(ctx)
+			if _, err := admin.Exec(ctx, "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)"); err != nil {
+				b.Errorf("drop %s: %v", name, err)
+			}
+		})
 		u, err := url.Parse(dsn)
 		if err != nil {
 			b.Fatal(err)
