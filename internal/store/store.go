@@ -271,6 +271,8 @@ type Store interface {
 	// counters the database keeps as it writes (a few rows to read, however big the app); active
 	// users from an index of the endpoints by user and latest event, which it reads for every
 	// endpoint of the app that has a user and an event. It never reads an endpoint's document.
+	// (PostgreSQL without its counters' triggers, as on Citus, counts the rows instead, and there
+	// the events of deleted endpoints are not counted.)
 	AppStats(ctx context.Context, account, appID string, now time.Time) (AppStats, error)
 
 	// Import and export jobs (see Job).

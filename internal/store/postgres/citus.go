@@ -113,6 +113,14 @@ func distributeStatements(ctx context.Context, tx pgx.Tx) ([]string, error) {
 		return boolInt(b.Table == "apps") - boolInt(a.Table == "apps")
 	})
 	var stmts []string
+	if len(tables) > 0 {
+		// Citus does not run a coordinator's triggers on the shards of a distributed table, so the
+		// dashboard's counters (migration 7) would go stale: drop their triggers first; AppStats
+		// then counts rows (see countersKept).
+		for _, t := range counterTriggers {
+			stmts = append(stmts, fmt.Sprintf("DROP TRIGGER IF EXISTS %s ON %s", t.name, t.table))
+		}
+	}
 	for _, t := range tables {
 		if len(t.Problems) > 0 {
 			return nil, fmt.Errorf("postgres: table %s cannot be distributed by app: %s", t.Table, strings.Join(t.Problems, "; "))
@@ -167,6 +175,14 @@ func Distribute(ctx context.Context, dsn string, log *slog.Logger) ([]string, er
 		return nil
 	})
 	return ran, err
+}
+
+// counterTriggers are the triggers of migration 7 that keep endpoint_counts and event_days.
+var counterTriggers = []struct{ name, table string }{
+	{"endpoint_counts_insert", "endpoints"},
+	{"endpoint_counts_delete", "endpoints"},
+	{"endpoint_counts_update", "endpoints"},
+	{"event_days_insert", "events"},
 }
 
 func quoteLiteral(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }

@@ -3,7 +3,8 @@
 // (CockroachDB, YugabyteDB, Citus): no extensions, and every application-scoped table is keyed by
 // (app_id, …) so rows shard by application. The one exception is migration 7: PL/pgSQL triggers
 // (statement-level, with transition tables, and row-level) keep the dashboard's counters
-// (AppStats); distributed engines restrict triggers, and this is not tested on any of them.
+// (AppStats). They are not created where the citus extension is installed and Distribute drops
+// them; AppStats then counts rows (countersKept). Not tested on any distributed engine.
 //
 // # Atomicity and durability
 //

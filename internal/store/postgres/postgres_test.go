@@ -31,7 +31,37 @@ func TestConformance(t *testing.T) {
 	// Not t.Context: it is canceled before cleanups run.
 	t.Cleanup(func() { admin.Close(context.Background()) })
 
-	storetest.Run(t, func(t *testing.T) store.Store {
+	storetest.Run(t, openInSchema(t, dsn, admin, nil))
+}
+
+// TestAppStatsWithoutCounters runs AppStats' cases where the triggers that keep its counters are
+// missing, as on Citus (see migration 7 and Distribute): it counts the rows instead.
+func TestAppStatsWithoutCounters(t *testing.T) {
+	dsn := os.Getenv("PINPOINTD_TEST_POSTGRES")
+	if dsn == "" {
+		t.Skip("PINPOINTD_TEST_POSTGRES is not set")
+	}
+	admin, err := pgx.Connect(t.Context(), dsn)
+	if err != nil {
+		t.Fatalf("connect to %s: %v", dsn, err)
+	}
+	t.Cleanup(func() { admin.Close(context.Background()) })
+	storetest.RunStatsCountingRows(t, openInSchema(t, dsn, admin, func(t *testing.T, schema string) {
+		for _, q := range []string{
+			"DROP TRIGGER endpoint_counts_insert ON %s.endpoints", "DROP TRIGGER endpoint_counts_delete ON %s.endpoints",
+			"DROP TRIGGER endpoint_counts_update ON %s.endpoints", "DROP TRIGGER event_days_insert ON %s.events",
+		} {
+			if _, err := admin.Exec(t.Context(), fmt.Sprintf(q, schema)); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}))
+}
+
+// openInSchema returns a store factory for storetest: each store on a new schema, dropped after
+// the case; then, after migrating it, calls prepare (when not nil).
+func openInSchema(t *testing.T, dsn string, admin *pgx.Conn, prepare func(t *testing.T, schema string)) func(t *testing.T) store.Store {
+	return func(t *testing.T) store.Store {
 		schema := "pinpointd_t_" + strings.ToLower(rand.Text())
 		if _, err := admin.Exec(t.Context(), "CREATE SCHEMA "+schema); err != nil {
 			t.Fatalf("create schema: %v", err)
@@ -48,8 +78,11 @@ func TestConformance(t *testing.T) {
 		// Run closes the store too; closing twice is harmless, and this also covers a case that
 		// fails before Run registers its Close.
 		t.Cleanup(func() { s.Close() })
+		if prepare != nil {
+			prepare(t, schema)
+		}
 		return s
-	})
+	}
 }
 
 // withSearchPath returns dsn with search_path set to schema; pgx sends parameters it does not know

@@ -43,8 +43,21 @@ func (s *Store) AppStats(ctx context.Context, account, appID string, now time.Ti
 			return dbErr(err)
 		}
 		defer tx.Rollback(ctx)
-		rows, err := tx.Query(ctx, `SELECT channel_type, status, sum(n) FROM endpoint_counts WHERE app_id = $1
-			GROUP BY channel_type, status HAVING sum(n) > 0 ORDER BY channel_type COLLATE "C", status COLLATE "C"`, appID)
+		kept, err := countersKept(ctx, tx)
+		if err != nil {
+			return err
+		}
+		countsQ := `SELECT channel_type, status, sum(n) FROM endpoint_counts WHERE app_id = $1
+			GROUP BY channel_type, status HAVING sum(n) > 0 ORDER BY channel_type COLLATE "C", status COLLATE "C"`
+		daysQ := `SELECT to_char(day, 'YYYY-MM-DD'), sum(n) FROM event_days
+			WHERE app_id = $1 AND day >= $2::date AND day < $3::date GROUP BY day HAVING sum(n) > 0 ORDER BY day`
+		if !kept {
+			countsQ = `SELECT channel_type, status, count(*) FROM endpoints WHERE app_id = $1
+				GROUP BY channel_type, status ORDER BY channel_type COLLATE "C", status COLLATE "C"`
+			daysQ = `SELECT to_char(ts AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS d, count(*) FROM events
+				WHERE app_id = $1 AND ts >= $2::date AND ts < $3::date GROUP BY d ORDER BY d`
+		}
+		rows, err := tx.Query(ctx, countsQ, appID)
 		if err != nil {
 			return dbErr(err)
 		}
@@ -74,9 +87,7 @@ func (s *Store) AppStats(ctx context.Context, account, appID string, now time.Ti
 		}
 		since := store.StatsSince(now)
 		until := now.UTC().Truncate(24*time.Hour).AddDate(0, 0, 1)
-		rows, err = tx.Query(ctx, `SELECT to_char(day, 'YYYY-MM-DD'), sum(n) FROM event_days
-			WHERE app_id = $1 AND day >= $2::date AND day < $3::date GROUP BY day HAVING sum(n) > 0 ORDER BY day`,
-			appID, since.Format("2006-01-02"), until.Format("2006-01-02"))
+		rows, err = tx.Query(ctx, daysQ, appID, since.Format("2006-01-02"), until.Format("2006-01-02"))
 		if err != nil {
 			return dbErr(err)
 		}
@@ -91,4 +102,16 @@ func (s *Store) AppStats(ctx context.Context, account, appID string, now time.Ti
 		return dbErr(rows.Err())
 	})
 	return st, err
+}
+
+// countersKept reports whether the triggers of migration 7 keep endpoint_counts and event_days:
+// not where the citus extension was installed before that migration, nor after `pinpointd migrate
+// --distribute` dropped them (Citus would not run them on the shards). AppStats then counts the
+// endpoint and event rows themselves, which is exact but reads the whole app.
+func countersKept(ctx context.Context, tx pgx.Tx) (bool, error) {
+	var n int
+	err := tx.QueryRow(ctx, `SELECT count(*) FROM pg_trigger
+		WHERE tgrelid IN (to_regclass('endpoints'), to_regclass('events')) AND NOT tgisinternal
+			AND tgname IN ('endpoint_counts_insert', 'endpoint_counts_delete', 'endpoint_counts_update', 'event_days_insert')`).Scan(&n)
+	return n == len(counterTriggers), dbErr(err)
 }

@@ -17,7 +17,20 @@ import (
 // Run closes it when the subtest ends (open may also register its own t.Cleanup).
 func Run(t *testing.T, open func(t *testing.T) store.Store) {
 	t.Helper()
-	for _, c := range cases() {
+	run(t, cases(), open)
+}
+
+// RunStatsCountingRows runs the cases of AppStats for a store that counts the rows it holds
+// instead of keeping counters (PostgreSQL without migration 7's triggers, as on Citus): the same,
+// but that events per day no longer count the events of deleted endpoints.
+func RunStatsCountingRows(t *testing.T, open func(t *testing.T) store.Store) {
+	t.Helper()
+	run(t, countingRowsCases(), open)
+}
+
+func run(t *testing.T, cases []testCase, open func(t *testing.T) store.Store) {
+	t.Helper()
+	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			s := open(t)
 			// Registered after open's own cleanups, so it runs before them (t.Cleanup is LIFO).

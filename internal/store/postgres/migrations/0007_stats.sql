@@ -80,14 +80,6 @@ BEGIN
         ON CONFLICT (app_id, channel_type, status, shard) DO UPDATE SET n = endpoint_counts.n + excluded.n;
     RETURN NULL;
 END $$;
-CREATE TRIGGER endpoint_counts_insert AFTER INSERT ON endpoints REFERENCING NEW TABLE AS new_rows
-    FOR EACH STATEMENT EXECUTE FUNCTION endpoint_counts_insert();
-CREATE TRIGGER endpoint_counts_delete AFTER DELETE ON endpoints REFERENCING OLD TABLE AS old_rows
-    FOR EACH STATEMENT EXECUTE FUNCTION endpoint_counts_delete();
-CREATE TRIGGER endpoint_counts_update AFTER UPDATE OF app_id, channel_type, status ON endpoints FOR EACH ROW
-    WHEN (OLD.app_id IS DISTINCT FROM NEW.app_id OR OLD.channel_type IS DISTINCT FROM NEW.channel_type OR OLD.status IS DISTINCT FROM NEW.status)
-    EXECUTE FUNCTION endpoint_counts_update();
-
 CREATE FUNCTION event_days_insert() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     INSERT INTO event_days (app_id, day, shard, n)
@@ -95,8 +87,24 @@ BEGIN
         ON CONFLICT (app_id, day, shard) DO UPDATE SET n = event_days.n + excluded.n;
     RETURN NULL;
 END $$;
-CREATE TRIGGER event_days_insert AFTER INSERT ON events REFERENCING NEW TABLE AS new_rows
-    FOR EACH STATEMENT EXECUTE FUNCTION event_days_insert();
+-- The triggers are not created where the citus extension is installed: Citus does not run a
+-- coordinator's triggers on the shards of a distributed table. There (and after `pinpointd
+-- migrate --distribute`, which drops them) AppStats counts the rows instead (slow on large apps).
+DO $do$
+BEGIN
+IF NOT EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'citus') THEN
+    CREATE TRIGGER endpoint_counts_insert AFTER INSERT ON endpoints REFERENCING NEW TABLE AS new_rows
+        FOR EACH STATEMENT EXECUTE FUNCTION endpoint_counts_insert();
+    CREATE TRIGGER endpoint_counts_delete AFTER DELETE ON endpoints REFERENCING OLD TABLE AS old_rows
+        FOR EACH STATEMENT EXECUTE FUNCTION endpoint_counts_delete();
+    CREATE TRIGGER endpoint_counts_update AFTER UPDATE OF app_id, channel_type, status ON endpoints FOR EACH ROW
+        WHEN (OLD.app_id IS DISTINCT FROM NEW.app_id OR OLD.channel_type IS DISTINCT FROM NEW.channel_type OR OLD.status IS DISTINCT FROM NEW.status)
+        EXECUTE FUNCTION endpoint_counts_update();
+    CREATE TRIGGER event_days_insert AFTER INSERT ON events REFERENCING NEW TABLE AS new_rows
+        FOR EACH STATEMENT EXECUTE FUNCTION event_days_insert();
+END IF;
+END
+$do$;
 
 -- Active users: each user's latest event is the max over the user's entries, read in user order,
 -- so the grouping streams. (An index led by last_event_at reads only the window's endpoints but
