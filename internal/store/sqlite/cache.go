@@ -38,7 +38,7 @@ type readCache struct {
 const (
 	maxCacheBytes = 24 << 20
 	// maxInvalidations bounds inval; when it is full, it is emptied and floor advanced.
-	maxInvalidations = 1 << 16
+	maxInvalidations = 1 << 12
 )
 
 // cacheKey names an endpoint (user false) or a user of an app.
