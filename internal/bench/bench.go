@@ -67,11 +67,13 @@ type benchResult struct {
 	ServerRSSMB     float64        `json:"server_rss_mb"`
 	// ServerCPUus is the CPU time (user and system) the server bench started spent during the
 	// operation, per request: steadier than the rate on a machine shared with other work.
-	ServerCPUus      float64 `json:"server_cpu_us_per_req,omitempty"`
-	Concurrency      int     `json:"concurrency"`
-	FloorRequestsSec float64 `json:"floor_requests_per_sec,omitempty"`
-	FloorP99ms       float64 `json:"floor_p99_ms,omitempty"`
-	Ratio            float64 `json:"ratio,omitempty"`
+	ServerCPUus float64 `json:"server_cpu_us_per_req,omitempty"`
+	// ServerCPUEndpointus is ServerCPUus per endpoint, for the job operations (a job is one request).
+	ServerCPUEndpointus float64 `json:"server_cpu_us_per_endpoint,omitempty"`
+	Concurrency         int     `json:"concurrency"`
+	FloorRequestsSec    float64 `json:"floor_requests_per_sec,omitempty"`
+	FloorP99ms          float64 `json:"floor_p99_ms,omitempty"`
+	Ratio               float64 `json:"ratio,omitempty"`
 }
 
 // Main runs `pinpointd bench` with args (the flags after "bench"); env looks up environment
@@ -201,6 +203,11 @@ func printResult(w io.Writer, asJSON bool, r benchResult) {
 	if asJSON {
 		b, _ := json.Marshal(r)
 		fmt.Fprintln(w, string(b))
+		return
+	}
+	if jobOps[r.Op] {
+		fmt.Fprintf(w, "%-24s %10.0f endpoints/s  %.1f s  server RSS %.0f MB  server CPU %.1f µs/endpoint\n",
+			r.Op, r.EndpointsPerSec, r.Seconds, r.ServerRSSMB, r.ServerCPUEndpointus)
 		return
 	}
 	fmt.Fprintf(w, "%-24s %9.0f req/s %10.0f endpoints/s  p50 %.2f ms  p90 %.2f ms  p99 %.2f ms  max %.2f ms  errors %d",

@@ -137,5 +137,8 @@ func (c *benchClient) runJob(ctx context.Context, kind, body string) (benchResul
 	res.ServerCPUus = float64((c.serverCPU() - cpu0).Microseconds()) // the job is the request
 	res.RequestsPerSec = 1 / res.Seconds
 	res.EndpointsPerSec = float64(job.TotalProcessed) / res.Seconds
+	if job.TotalProcessed > 0 {
+		res.ServerCPUEndpointus = res.ServerCPUus / float64(job.TotalProcessed)
+	}
 	return res, nil
 }

@@ -141,6 +141,7 @@ func (t *task) importPiece(ctx context.Context, loc Location, key string, def *p
 	}
 
 	w := &batchWriter{t: t, name: name, now: t.r.cfg.Now(), seen: map[string]bool{}, segment: def.SegmentID, register: def.RegisterEndpoints}
+	defer w.wait() // a batch still being written when the piece stops early
 	for {
 		row, line, err := rows.Next()
 		if err == io.EOF {
@@ -151,7 +152,7 @@ func (t *task) importPiece(ctx context.Context, loc Location, key string, def *p
 			if ctx.Err() != nil {
 				return "", errStop
 			}
-			if err := w.flush(ctx); err != nil {
+			if err := w.sync(ctx); err != nil {
 				return "", err
 			}
 			return fmt.Sprintf("%s: line %d: %v", name, line+1, fe.err), nil
@@ -166,31 +167,41 @@ func (t *task) importPiece(ctx context.Context, loc Location, key string, def *p
 			return "", err
 		}
 	}
-	return "", w.flush(ctx)
+	return "", w.sync(ctx)
 }
 
 // batchWriter collects the rows of one file into batches of distinct endpoint IDs and writes each
 // batch in one store transaction (non-atomic: a refused row fails alone). With a segment, the
 // endpoints of a batch's rows become the segment's members right after the batch is written (an
 // idempotent add: a batch written again after a takeover adds nothing twice).
+//
+// A batch is written in the background while the next one is read and parsed (flush), one batch
+// at a time, so that batches are still written, and their failures listed, in file order.
 type batchWriter struct {
-	t      *task
-	name   string
-	now    time.Time
-	writes []store.EndpointWrite
-	lines  []int
-	seen   map[string]bool
+	t    *task
+	name string
+	now  time.Time
+	batch
+	seen map[string]bool
 
 	segment  string // the IMPORT segment the rows go to; "" for none
 	register bool   // whether rows create and update endpoints (else they only select existing ones)
+
+	writing chan error // the result of the batch being written; nil when none is
+}
+
+// batch is the rows a batchWriter has collected and not yet written.
+type batch struct {
+	writes   []store.EndpointWrite
+	lines    []int
 	members  []store.SegmentMember
 	selected int // rows that only selected members, not yet counted
 }
 
-// rowFailed counts a row refused before its write. The batch so far is written first, so that
+// rowFailed counts a row refused before its write. The batches so far are written first, so that
 // Failures lists the rows in file order.
 func (w *batchWriter) rowFailed(ctx context.Context, line int, msg string) error {
-	if err := w.flush(ctx); err != nil {
+	if err := w.sync(ctx); err != nil {
 		return err
 	}
 	w.t.update(func(j *store.Job) {
@@ -255,6 +266,9 @@ func userOnly(row *Row) ([]string, bool) {
 // selectUsers makes the endpoints of users members; the row fails, adding nothing, when one of
 // them has no endpoints.
 func (w *batchWriter) selectUsers(ctx context.Context, users []string, line int) error {
+	if err := w.wait(); err != nil { // it sees the endpoints of the batches before it
+		return err
+	}
 	j := w.t.snapshot()
 	var found []store.SegmentMember
 	for _, u := range users {
@@ -280,6 +294,9 @@ func (w *batchWriter) selectEndpoint(ctx context.Context, row *Row, line int) er
 	}
 	if err := pinpoint.ValidateID("Id", *row.ID); err != nil {
 		return w.rowFailed(ctx, line, errorMessage(err))
+	}
+	if err := w.wait(); err != nil { // it sees the endpoints of the batches before it
+		return err
 	}
 	j := w.t.snapshot()
 	e, err := w.t.r.cfg.Store.GetEndpoint(ctx, j.Account, j.AppID, *row.ID)
@@ -313,21 +330,52 @@ func (w *batchWriter) storeErr(ctx context.Context, err error) error {
 	return err
 }
 
-// flush writes the batch, adds the segment's new members, and counts the rows.
+// flush waits for the batch being written, then starts writing the collected one.
 func (w *batchWriter) flush(ctx context.Context) error {
+	if err := w.wait(); err != nil {
+		return err
+	}
 	if len(w.writes) == 0 && len(w.members) == 0 {
 		return nil
 	}
+	b := w.batch
+	w.batch = batch{}
+	clear(w.seen)
+	w.writing = make(chan error, 1)
+	go func() { w.writing <- w.write(ctx, b) }()
+	return nil
+}
+
+// wait returns the result of the batch being written, if one is.
+func (w *batchWriter) wait() error {
+	if w.writing == nil {
+		return nil
+	}
+	err := <-w.writing
+	w.writing = nil
+	return err
+}
+
+// sync writes the collected batch and waits until every batch is written.
+func (w *batchWriter) sync(ctx context.Context) error {
+	if err := w.flush(ctx); err != nil {
+		return err
+	}
+	return w.wait()
+}
+
+// write writes b, adds the segment's new members, and counts the rows.
+func (w *batchWriter) write(ctx context.Context, b batch) error {
 	j := w.t.snapshot()
 	var res []store.WriteResult
-	if len(w.writes) > 0 {
+	if len(b.writes) > 0 {
 		// Most batches have no refused row: written atomically they cost no savepoint per
 		// endpoint. A batch with one is written again, non-atomically, so that only the refused
 		// rows fail.
 		var err error
-		res, err = w.t.r.cfg.Store.WriteEndpoints(ctx, j.Account, j.AppID, w.writes, true)
+		res, err = w.t.r.cfg.Store.WriteEndpoints(ctx, j.Account, j.AppID, b.writes, true)
 		if err != nil && pinpoint.ErrorCode(err) != "" {
-			res, err = w.t.r.cfg.Store.WriteEndpoints(ctx, j.Account, j.AppID, w.writes, false)
+			res, err = w.t.r.cfg.Store.WriteEndpoints(ctx, j.Account, j.AppID, b.writes, false)
 		}
 		if err != nil {
 			return w.storeErr(ctx, err)
@@ -336,28 +384,24 @@ func (w *batchWriter) flush(ctx context.Context) error {
 	if w.segment != "" {
 		for _, r := range res {
 			if r.Err == nil {
-				w.members = append(w.members, store.SegmentMember{EndpointID: r.Endpoint.ID, ChannelType: r.Endpoint.ChannelType})
+				b.members = append(b.members, store.SegmentMember{EndpointID: r.Endpoint.ID, ChannelType: r.Endpoint.ChannelType})
 			}
 		}
-		for b := range slices.Chunk(w.members, max(w.t.r.cfg.BatchSize, 1)) {
-			if err := w.t.r.cfg.Store.AddSegmentMembers(ctx, j.Account, j.AppID, w.segment, b); err != nil {
+		for chunk := range slices.Chunk(b.members, max(w.t.r.cfg.BatchSize, 1)) {
+			if err := w.t.r.cfg.Store.AddSegmentMembers(ctx, j.Account, j.AppID, w.segment, chunk); err != nil {
 				return w.storeErr(ctx, err)
 			}
 		}
 	}
-	selected := w.selected
-	w.members, w.selected = w.members[:0], 0
 	w.t.update(func(j *store.Job) {
-		j.TotalProcessed += len(res) + selected
+		j.TotalProcessed += len(res) + b.selected
 		for i, r := range res {
 			if r.Err != nil {
 				j.TotalFailures++
-				addFailure(j, fmt.Sprintf("%s: line %d: %s", w.name, w.lines[i], errorMessage(r.Err)))
+				addFailure(j, fmt.Sprintf("%s: line %d: %s", w.name, b.lines[i], errorMessage(r.Err)))
 			}
 		}
 	})
-	w.writes, w.lines = w.writes[:0], w.lines[:0]
-	clear(w.seen)
 	return w.t.save(ctx, false)
 }
 

@@ -112,9 +112,12 @@ func Write(ctx context.Context, rows Rows, app *pinpoint.App, writes []EndpointW
 	if err != nil {
 		return nil, err
 	}
-	st := &state{rows: rows, endpoints: loaded.Endpoints, users: loaded.Users}
+	st := &state{rows: rows, endpoints: loaded.Endpoints, users: loaded.Users, byAddress: map[string][]string{}}
 	if st.endpoints == nil {
 		st.endpoints = map[string]*pinpoint.Endpoint{}
+	}
+	for id, e := range st.endpoints {
+		st.index(id, "", e.Address)
 	}
 	if st.users == nil {
 		st.users = map[string]*UserRow{}
@@ -185,6 +188,20 @@ type state struct {
 	rows      Rows
 	endpoints map[string]*pinpoint.Endpoint // rows without user attributes; never modified in place
 	users     map[string]*UserRow
+	byAddress map[string][]string // IDs of the endpoints with each non-empty address
+}
+
+// index moves endpoint id from address from to address to in st.byAddress.
+func (st *state) index(id, from, to string) {
+	if from == to {
+		return
+	}
+	if from != "" {
+		st.byAddress[from] = slices.DeleteFunc(st.byAddress[from], func(x string) bool { return x == id })
+	}
+	if to != "" {
+		st.byAddress[to] = append(st.byAddress[to], id)
+	}
 }
 
 // decide runs one write against st and appends its changes to changes. It changes nothing in st
@@ -314,6 +331,11 @@ func (st *state) apply(changes []Change) {
 					u.Members = append(u.Members, m)
 				}
 			}
+			if old := st.endpoints[e.ID]; old != nil {
+				st.index(e.ID, old.Address, e.Address)
+			} else {
+				st.index(e.ID, "", e.Address)
+			}
 			st.endpoints[e.ID] = e
 		case OpPutUser:
 			if u := st.users[c.UserID]; u != nil {
@@ -332,8 +354,8 @@ func (st *state) apply(changes []Change) {
 				st.removeMember(id, c.ID)
 			}
 		case OpDeactivateAddress:
-			for id, e := range st.endpoints {
-				if id != c.ID && e.Address == c.Address && e.EndpointStatus == pinpoint.StatusActive {
+			for _, id := range st.byAddress[c.Address] {
+				if e := st.endpoints[id]; id != c.ID && e.EndpointStatus == pinpoint.StatusActive {
 					x := *e
 					x.EndpointStatus = pinpoint.StatusInactive
 					st.endpoints[id] = &x

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -34,9 +35,12 @@ import (
 // attributes), and a second when a new endpoint joins a user: an update that keeps its user and
 // its attributes costs two round trips with COMMIT, and so does a group of them.
 //
-// Each row is read by its whole key, one statement per row (all in one round trip): a prepared
+// Statements: one reads (and locks) all the call's endpoints, three create, lock and read the
+// members of all the users it joins. Each row is still read by its whole key: a prepared
 // statement's plan becomes generic after a few runs, and the generic plan of "id = ANY($2)", made
-// while the table was small, scans every endpoint of the app.
+// while the table was small, scans every endpoint of the app; a LATERAL subquery per key of
+// unnest($2) (kept from being flattened by OFFSET 0) has one plan, a lookup of each key by its
+// index, whatever the table's size.
 type writeRows struct {
 	t              *pipeTx
 	account, appID string
@@ -60,20 +64,21 @@ var errUserVanished = errors.New("postgres: user row deleted while locking it")
 // account's app (which fails once the app's row is read) locks nothing.
 func (w *writeRows) Load(ctx context.Context, ids []string, joins func(map[string]*pinpoint.Endpoint) []string) (store.Loaded, error) {
 	rows := make(map[string]*endpointRow, len(ids))
-	for _, id := range ids {
-		w.t.queue(`SELECT e.doc, e.status, e.user_id, u.attrs FROM endpoints e
+	w.t.queue(`SELECT k.id, x.doc, x.status, x.user_id, x.attrs FROM unnest($2::text[]) AS k(id)
+		CROSS JOIN LATERAL (SELECT e.doc, e.status, e.user_id, u.attrs FROM endpoints e
 			LEFT JOIN users u ON u.app_id = e.app_id AND u.user_id = e.user_id AND e.user_id <> ''
-			WHERE e.app_id = $1 AND e.id = $2 AND EXISTS (SELECT 1 FROM apps WHERE app_id = $1 AND account = $3)
-			FOR UPDATE OF e`, w.appID, id, w.account).QueryRow(func(row pgx.Row) error {
+			WHERE e.app_id = $1 AND e.id = k.id AND EXISTS (SELECT 1 FROM apps WHERE app_id = $1 AND account = $3)
+			FOR UPDATE OF e OFFSET 0) AS x`, w.appID, ids, w.account).Query(func(rs pgx.Rows) error {
+		for rs.Next() {
+			var id string
 			r := &endpointRow{}
-			err := row.Scan(&r.doc, &r.status, &r.userID, &r.attrs)
-			if errors.Is(err, pgx.ErrNoRows) {
-				return nil
+			if err := rs.Scan(&id, &r.doc, &r.status, &r.userID, &r.attrs); err != nil {
+				return err
 			}
 			rows[id] = r
-			return err
-		})
-	}
+		}
+		return rs.Err()
+	})
 	if err := w.t.send(ctx); err != nil {
 		return store.Loaded{}, err
 	}
@@ -105,11 +110,7 @@ func (w *writeRows) Load(ctx context.Context, ids []string, joins func(map[strin
 		return l, nil
 	}
 	users := l.Users
-	for _, u := range joined {
-		w.t.queue("INSERT INTO users (app_id, user_id) VALUES ($1, $2) ON CONFLICT DO NOTHING", w.appID, u)
-		w.t.queue("SELECT user_id, attrs FROM users WHERE app_id = $1 AND user_id = $2 FOR UPDATE", w.appID, u).Query(scanUsers(users))
-		w.queueMembers(u, users)
-	}
+	w.queueLockUsers(joined, users)
 	if err := w.t.send(ctx); err != nil {
 		return l, err
 	}
@@ -153,29 +154,75 @@ func decodeAttrs(s string, m *map[string][]string) error {
 	return nil
 }
 
-// queueMembers queues the read of every endpoint of the user into users[userID] (created when
-// missing, as a user without a row). The caller holds, or queued before it the lock of, the
-// user's row, so the members stay current until this transaction changes them.
-func (w *writeRows) queueMembers(userID string, users map[string]*store.UserRow) {
-	// "user_id <> ''" is endpoints_user's predicate, so that generic plans use the index (see
-	// OpDeactivateAddress).
-	w.t.queue(`SELECT id, channel_type, effective_date FROM endpoints
-		WHERE app_id = $1 AND user_id = $2 AND user_id <> ''`, w.appID, userID).Query(func(rows pgx.Rows) error {
-		u := users[userID]
-		if u == nil || !u.Locked {
-			u = &store.UserRow{Locked: true} // its row is gone (see Users)
-			users[userID] = u
+// queueLockUsers queues three statements: the creation of the rows of the users ids that are
+// missing, the lock of each row, in the order of ids, and the read of every endpoint of each user
+// into users[id] (created when missing, as a user without a row). The members stay current until
+// this transaction changes them, as it holds the users' rows.
+func (w *writeRows) queueLockUsers(ids []string, users map[string]*store.UserRow) {
+	w.t.queue(insertUsersSQL(len(ids)), insertUsersArgs(w.appID, ids)...)
+	w.t.queue(`SELECT x.user_id, x.attrs FROM unnest($2::text[]) AS k(user_id)
+		CROSS JOIN LATERAL (SELECT user_id, attrs FROM users WHERE app_id = $1 AND user_id = k.user_id
+			FOR UPDATE OFFSET 0) AS x`, w.appID, ids).Query(scanUsers(users))
+	// "user_id <> ''" is endpoints_user's predicate (see OpDeactivateAddress).
+	w.t.queue(`SELECT k.user_id, x.id, x.channel_type, x.effective_date FROM unnest($2::text[]) AS k(user_id)
+		CROSS JOIN LATERAL (SELECT id, channel_type, effective_date FROM endpoints
+			WHERE app_id = $1 AND user_id = k.user_id AND user_id <> '' OFFSET 0) AS x`, w.appID, ids).Query(func(rows pgx.Rows) error {
+		for _, id := range ids {
+			u := users[id]
+			if u == nil || !u.Locked {
+				u = &store.UserRow{Locked: true} // its row is gone (see Users)
+				users[id] = u
+			}
+			u.Members, u.MembersRead = []pinpoint.Member{}, true
 		}
-		u.Members, u.MembersRead = []pinpoint.Member{}, true
 		for rows.Next() {
+			var id string
 			var m pinpoint.Member
-			if err := rows.Scan(&m.ID, &m.ChannelType, &m.EffectiveDate); err != nil {
+			if err := rows.Scan(&id, &m.ID, &m.ChannelType, &m.EffectiveDate); err != nil {
 				return err
 			}
-			u.Members = append(u.Members, m)
+			users[id].Members = append(users[id].Members, m)
 		}
 		return rows.Err()
 	})
+}
+
+// insertUsersSQL is a multi-row INSERT … VALUES of users rows that exist afterwards, for n users
+// rounded up to a power of two (insertUsersArgs repeats the last user), so that few statements
+// are prepared. On Citus an INSERT … VALUES whose rows all carry one app_id goes to one shard.
+func insertUsersSQL(n int) string {
+	n = paddedLen(n)
+	var q strings.Builder
+	q.WriteString("INSERT INTO users (app_id, user_id) VALUES ")
+	for i := range n {
+		if i > 0 {
+			q.WriteString(", ")
+		}
+		fmt.Fprintf(&q, "($1, $%d)", i+2)
+	}
+	q.WriteString(" ON CONFLICT DO NOTHING")
+	return q.String()
+}
+
+func insertUsersArgs(appID string, ids []string) []any {
+	args := make([]any, 1, 1+paddedLen(len(ids)))
+	args[0] = appID
+	for _, id := range ids {
+		args = append(args, id)
+	}
+	for len(args) < cap(args) {
+		args = append(args, ids[len(ids)-1])
+	}
+	return args
+}
+
+// paddedLen is n rounded up to a power of two.
+func paddedLen(n int) int {
+	p := 1
+	for p < n {
+		p *= 2
+	}
+	return p
 }
 
 // Users implements store.Rows: each user's row is created unless it exists, then locked. Under
@@ -183,21 +230,16 @@ func (w *writeRows) queueMembers(userID string, users map[string]*store.UserRow)
 // deleted it after the INSERT saw it; the loop then creates it again.
 func (w *writeRows) Users(ctx context.Context, ids []string) (map[string]*store.UserRow, error) {
 	out := make(map[string]*store.UserRow, len(ids))
-	for _, id := range ids {
-		for try := 0; ; try++ {
-			if try == maxUserLockTries {
-				return nil, dbErr(fmt.Errorf("%w: %q", errUserVanished, id))
-			}
-			w.t.queue("INSERT INTO users (app_id, user_id) VALUES ($1, $2) ON CONFLICT DO NOTHING", w.appID, id)
-			w.t.queue("SELECT user_id, attrs FROM users WHERE app_id = $1 AND user_id = $2 FOR UPDATE", w.appID, id).Query(scanUsers(out))
-			w.queueMembers(id, out)
-			if err := w.t.send(ctx); err != nil {
-				return nil, err
-			}
-			if out[id].Exists {
-				break
-			}
+	pending := ids
+	for try := 0; len(pending) > 0; try++ {
+		if try == maxUserLockTries {
+			return nil, dbErr(fmt.Errorf("%w: %q", errUserVanished, pending[0]))
 		}
+		w.queueLockUsers(pending, out)
+		if err := w.t.send(ctx); err != nil {
+			return nil, err
+		}
+		pending = slices.DeleteFunc(slices.Clone(pending), func(id string) bool { return out[id].Exists })
 	}
 	return out, nil
 }

@@ -100,7 +100,7 @@ func Open(ctx context.Context, path string, log *slog.Logger) (*Store, error) {
 	// mapping: several hundred MB of RSS under load.)
 	base := []string{"busy_timeout(10000)", "foreign_keys(ON)", "journal_mode(WAL)", "cache_size(-8000)"}
 	with := func(more ...string) []string { return append(slices.Clip(base), more...) }
-	writer := sql.OpenDB(connector{path: path, pragmas: with("synchronous(NORMAL)", "wal_autocheckpoint(0)")})
+	writer := sql.OpenDB(connector{path: path, pragmas: with("synchronous(NORMAL)", "wal_autocheckpoint(0)", "temp_store(MEMORY)")})
 	writer.SetMaxOpenConns(1)
 	writer.SetMaxIdleConns(1)
 	writer.SetConnMaxLifetime(0)
