@@ -292,14 +292,15 @@ func testBatchSeesItsEarlierWrites(t *testing.T, s store.Store) {
 	put(t, s, "a", a, at(0))
 	put(t, s, "b", email("b@example.com", "u"), at(0))
 
-	// Several existing endpoints in one call each get their own row.
+	// Several existing endpoints in one call each get their own row, with every column a write
+	// may change (a backend may write them in one statement).
 	for i := range 3 {
-		put(t, s, fmt.Sprint("x", i), pinpoint.EndpointRequest{ChannelType: str("EMAIL"), Attributes: attrs("own", fmt.Sprint(i))}, at(0))
+		put(t, s, fmt.Sprint("x", i), pinpoint.EndpointRequest{ChannelType: str("EMAIL"), Address: str(fmt.Sprint("x", i, "@example.com")), Attributes: attrs("own", fmt.Sprint(i))}, at(0))
 	}
 	putAll(t, s,
-		upd("x2", pinpoint.EndpointRequest{Attributes: attrs("call", "1")}, at(1)),
-		upd("x0", pinpoint.EndpointRequest{Attributes: attrs("call", "1")}, at(1)),
-		upd("x1", pinpoint.EndpointRequest{Attributes: attrs("call", "1")}, at(1)),
+		upd("x2", pinpoint.EndpointRequest{ChannelType: str("SMS"), Attributes: attrs("call", "1")}, at(1)),
+		upd("x0", pinpoint.EndpointRequest{EffectiveDate: str(day(5)), Attributes: attrs("call", "1")}, at(1)),
+		upd("x1", pinpoint.EndpointRequest{EndpointStatus: str(pinpoint.StatusInactive), Attributes: attrs("call", "1")}, at(1)),
 	)
 	for i := range 3 {
 		id := fmt.Sprint("x", i)
@@ -307,6 +308,14 @@ func testBatchSeesItsEarlierWrites(t *testing.T, s store.Store) {
 			t.Errorf("%s: Attributes %s, want %s", id, got, want)
 		}
 	}
+	if got := get(t, s, "x2").ChannelType; got != "SMS" {
+		t.Errorf("x2: ChannelType %q, want SMS", got)
+	}
+	if got := get(t, s, "x0").EffectiveDate; got != day(5) {
+		t.Errorf("x0: EffectiveDate %q, want %q", got, day(5))
+	}
+	checkStatus(t, get(t, s, "x1"), pinpoint.StatusInactive)
+	checkStatus(t, get(t, s, "x0"), pinpoint.StatusActive)
 
 	// An earlier write makes a later one's endpoint INACTIVE.
 	putAll(t, s,
