@@ -331,11 +331,11 @@ func (st *state) apply(changes []Change) {
 					u.Members = append(u.Members, m)
 				}
 			}
+			from := ""
 			if old := st.endpoints[e.ID]; old != nil {
-				st.index(e.ID, old.Address, e.Address)
-			} else {
-				st.index(e.ID, "", e.Address)
+				from = old.Address
 			}
+			st.index(e.ID, from, e.Address)
 			st.endpoints[e.ID] = e
 		case OpPutUser:
 			if u := st.users[c.UserID]; u != nil {
